@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/sdk/cli/aloft.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('aloft: not built yet: run `npm ci` (or `npm run build`) in the aloft folder\n');
+  process.exit(1);
+}
+await import(entry.href);

@@ -1,0 +1,4 @@
+import { runMain } from '../sdk/cli/command.js';
+import { deltaCommand } from './cli.js';
+
+runMain(deltaCommand, process.argv.slice(2));

@@ -1,0 +1,39 @@
+import type { Command } from './command.js';
+import { runMain, UsageError } from './command.js';
+
+// The `aloft` command is the composition root of the CLI: each sub-command lives with the code
+// it drives (delta/cli.ts, sdk/chaos/cli.ts, ...) and is loaded only when asked for, so that
+// `aloft delta` never pays for dockerode or mqtt.
+const commands: Record<string, () => Promise<Command>> = {
+  delta: async () => (await import('../../delta/cli.js')).deltaCommand,
+  demo: async () => (await import('../../examples/demo/cli.js')).demoCommand,
+};
+
+const help = `usage: aloft <command> [options]   (aloft <command> --help for more)
+
+Commands:
+  delta     create, apply and inspect binary and container-image deltas (same as \`delta\`)
+  demo      run the end-to-end demo on this machine
+`;
+
+const aloftCommand: Command = {
+  name: 'aloft',
+  summary: 'Aloft fleet toolkit',
+  help,
+  async run(argv) {
+    const [name, ...rest] = argv;
+    if (!name) throw new UsageError('no command given');
+    if (name === '--version' || name === '-v') {
+      const { readFile } = await import('node:fs/promises');
+      const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
+      process.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    const load = commands[name];
+    if (!load) throw new UsageError(`unknown command '${name}'`);
+    const command = await load();
+    return runMain(command, rest);
+  },
+};
+
+runMain(aloftCommand, process.argv.slice(2));

@@ -1,0 +1,2 @@
+export * as docker from './docker/index.js';
+export * as transport from './transport/index.js';

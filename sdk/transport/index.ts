@@ -1,0 +1,2 @@
+export { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
+export { mosquittoUrl } from './mosquitto.js';
