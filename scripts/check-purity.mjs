@@ -3,13 +3,14 @@
 // and runs on devices: it may import only its own pure siblings and a few pure-JS packages.
 // tsconfig.pure.json catches Node globals (Buffer, process, timers); this catches imports.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, dirname } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const PURE = ['delta/core', 'sdk/protocol', 'sdk/policy'];
 // Pure-JS packages with no I/O. Add one only after reading its source for node: imports.
 const ALLOWED_PACKAGES = ['fzstd', '@noble/hashes', '@noble/curves', 'cbor-x', 'seek-bzip'];
-const FORBIDDEN_GLOBALS = /\b(process\.|Buffer\.|require\(|setTimeout\(|setInterval\(|fetch\(|Date\.now\(|new Date\(\)|Math\.random\()/;
+const FORBIDDEN_GLOBALS =
+  /\b(process\.|Buffer\.|require\(|setTimeout\(|setInterval\(|fetch\(|Date\.now\(|new Date\(\)|Math\.random\()/;
 
 const files = (dir) =>
   readdirSync(dir).flatMap((name) => {
@@ -22,7 +23,11 @@ const problems = [];
 for (const area of PURE) {
   const dir = join(root, area);
   let list;
-  try { list = files(dir); } catch { continue; }
+  try {
+    list = files(dir);
+  } catch {
+    continue;
+  }
   for (const file of list) {
     const rel = relative(root, file);
     const lines = readFileSync(file, 'utf8').split('\n');
@@ -35,12 +40,16 @@ for (const area of PURE) {
           if (!PURE.some((p) => target === p || target.startsWith(`${p}/`)) && !target.startsWith('types/'))
             problems.push(`${where}: imports ${spec}, which is outside the pure core`);
         } else if (!ALLOWED_PACKAGES.some((p) => spec === p || spec.startsWith(`${p}/`))) {
-          problems.push(`${where}: imports '${spec}'; the pure core may import only ${ALLOWED_PACKAGES.join(', ')}`);
+          problems.push(
+            `${where}: imports '${spec}'; the pure core may import only ${ALLOWED_PACKAGES.join(', ')}`,
+          );
         }
       }
       const trimmed = line.trim();
       if (!trimmed.startsWith('//') && !trimmed.startsWith('*') && FORBIDDEN_GLOBALS.test(line))
-        problems.push(`${where}: uses ${line.match(FORBIDDEN_GLOBALS)[1]} (I/O, a clock or randomness): take it as a parameter instead`);
+        problems.push(
+          `${where}: uses ${line.match(FORBIDDEN_GLOBALS)[1]} (I/O, a clock or randomness): take it as a parameter instead`,
+        );
     });
   }
 }

@@ -14,7 +14,11 @@ export default async function setup(): Promise<void> {
   }
   try {
     await new Promise<void>((resolve, reject) => {
-      const client = connect(mosquittoUrl(), { protocolVersion: 5, connectTimeout: 3000, reconnectPeriod: 0 });
+      const client = connect(mosquittoUrl(), {
+        protocolVersion: 5,
+        connectTimeout: 3000,
+        reconnectPeriod: 0,
+      });
       client.once('connect', () => client.end(true, {}, () => resolve()));
       client.once('error', (e) => {
         client.end(true);
@@ -22,7 +26,9 @@ export default async function setup(): Promise<void> {
       });
     });
   } catch (e) {
-    problems.push(`Mosquitto does not answer at ${mosquittoUrl()} (${(e as Error).message}): run scripts/services.sh`);
+    problems.push(
+      `Mosquitto does not answer at ${mosquittoUrl()} (${(e as Error).message}): run scripts/services.sh`,
+    );
   }
   if (problems.length) throw new Error(`integration tests cannot run:\n  ${problems.join('\n  ')}`);
   await ensureBaseImages();

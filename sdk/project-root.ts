@@ -11,7 +11,8 @@ export function projectRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || dir.endsWith('/dist')) {
     const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the aloft package folder above ' + fileURLToPath(import.meta.url));
+    if (up === dir)
+      throw new Error('cannot find the aloft package folder above ' + fileURLToPath(import.meta.url));
     dir = up;
   }
   return dir;

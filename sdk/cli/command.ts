@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { errorCode, isUsageError, UsageError } from './errors.js';
 
 /** One CLI command: its help text lives beside its code. `run` resolves to the exit status. */
@@ -41,7 +41,9 @@ export async function runMain(command: Command, argv: string[]): Promise<never> 
     } else {
       const code = errorCode(e);
       const message = e instanceof Error ? e.message : String(e);
-      process.stderr.write(`${command.name}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}\n`);
+      process.stderr.write(
+        `${command.name}: ${message}${code && !message.includes(code) ? ` (${code})` : ''}\n`,
+      );
       if (process.env.ALOFT_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
       status = 1;
     }

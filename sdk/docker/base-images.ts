@@ -16,7 +16,13 @@ export function ensureBaseImages(): Promise<void> {
   const script = join(projectRoot(), 'scripts', 'build-images.sh');
   return new Promise((resolve, reject) => {
     execFile('bash', [script], { timeout: 600_000 }, (err, _stdout, stderr) => {
-      if (err) reject(new DockerError('DOCKER_BASE_IMAGES', `building base images failed: ${stderr.trim() || err.message}`));
+      if (err)
+        reject(
+          new DockerError(
+            'DOCKER_BASE_IMAGES',
+            `building base images failed: ${stderr.trim() || err.message}`,
+          ),
+        );
       else resolve();
     });
   });

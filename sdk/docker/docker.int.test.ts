@@ -27,7 +27,11 @@ async function runAndCapture(image: string, cmd: string[]): Promise<{ stdout: st
 
 describe('local base images on the real Docker Engine', () => {
   it('runs the busybox image and reads its output', async () => {
-    const { stdout, status } = await runAndCapture(BASE_IMAGES.busybox, ['sh', '-c', 'echo aloft $((6*7)); exit 3']);
+    const { stdout, status } = await runAndCapture(BASE_IMAGES.busybox, [
+      'sh',
+      '-c',
+      'echo aloft $((6*7)); exit 3',
+    ]);
     expect(stdout).toBe('aloft 42\n');
     expect(status).toBe(3);
   });
@@ -38,7 +42,10 @@ describe('local base images on the real Docker Engine', () => {
   });
 
   it('leaves no container behind', async () => {
-    const left = await dockerClient().listContainers({ all: true, filters: { label: [`${LABEL_PREFIX}test=foundation`] } });
+    const left = await dockerClient().listContainers({
+      all: true,
+      filters: { label: [`${LABEL_PREFIX}test=foundation`] },
+    });
     expect(left).toEqual([]);
   });
 });
