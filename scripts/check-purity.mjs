@@ -5,7 +5,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
-const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+// --root DIR checks another tree (the purity check's own test uses it).
+const rootArg = process.argv.indexOf('--root');
+const root =
+  rootArg > 0
+    ? resolve(process.argv[rootArg + 1])
+    : resolve(dirname(new URL(import.meta.url).pathname), '..');
 const PURE = ['delta/core', 'sdk/protocol', 'sdk/policy'];
 // Pure-JS packages with no I/O. Add one only after reading its source for node: imports.
 const ALLOWED_PACKAGES = ['fzstd', '@noble/hashes', '@noble/curves', 'cbor-x', 'seek-bzip'];

@@ -12,7 +12,11 @@ export interface Command {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** util.parseArgs, with its errors turned into UsageError (exit 2) instead of a stack trace. */
-export function parseCommandLine<O extends Options>(argv: string[], options: O, allowPositionals = true) {
+export function parseCommandLine<O extends Options>(
+  argv: string[],
+  options: O,
+  allowPositionals = true,
+): ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: boolean; strict: true }>> {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (e) {
