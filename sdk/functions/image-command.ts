@@ -7,7 +7,8 @@ const cache = new Map<string, Promise<{ entrypoint: string[]; cmd: string[] }>>(
 async function inspectCommand(image: string): Promise<{ entrypoint: string[]; cmd: string[] }> {
   try {
     const info = await dockerClient().getImage(image).inspect();
-    return { entrypoint: info.Config?.Entrypoint ?? [], cmd: info.Config?.Cmd ?? [] };
+    const list = (v: string | string[] | undefined | null) => (typeof v === 'string' ? [v] : (v ?? []));
+    return { entrypoint: list(info.Config?.Entrypoint), cmd: list(info.Config?.Cmd) };
   } catch (e) {
     if ((e as { statusCode?: number }).statusCode === 404)
       throw new FunctionError(

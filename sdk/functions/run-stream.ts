@@ -28,7 +28,7 @@ export async function* runStream(
   const execution = await (options.backend ?? defaultBackend).start(spec, options.stdin);
   const queue: Buffer[] = [];
   let wake: (() => void) | undefined;
-  let stderrSeen = Buffer.alloc(0);
+  let stderrSeen: Buffer = Buffer.alloc(0);
   if (options.onStderr) execution.stderr.on('data', options.onStderr);
   const done = collect(execution, image, {
     timeoutMs: options.timeoutMs,
