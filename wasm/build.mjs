@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Builds the Aloft engine component: wasm/build/engine.wasm.
+//
+//   node wasm/build.mjs [--engine qjs|starlingmonkey] [--force]
+//
+// 1. rolldown bundles wasm/src/component.ts with the SAME TypeScript the Node path runs
+//    (sdk/policy, delta/core) into one ES module: there is no second implementation.
+// 2. componentize-qjs embeds it in QuickJS (the size-optimised, non-async runtime) and
+//    snapshots the initialised heap with Wizer; every WASI import is replaced by a trap stub,
+//    so the component imports nothing. StarlingMonkey (componentize-js) is kept for the
+//    benchmark: about 12 MB and it needs WASI, which is why it is not the default.
+// 3. A stamp (hash of every input and tool version) lets tests skip the build when nothing
+//    changed; the output is written to a temp name and renamed, never left half-written.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'wasm/build');
+const INPUTS = ['wasm/src', 'wasm/wit', 'sdk/policy', 'delta/core', 'wasm/build.mjs', 'package-lock.json'];
+
+async function files(path) {
+  const s = await stat(join(root, path)).catch(() => null);
+  if (!s) return [];
+  if (!s.isDirectory()) return [path];
+  const names = (await readdir(join(root, path))).sort();
+  const nested = await Promise.all(
+    names
+      .filter((n) => !n.endsWith('.test.ts') && n !== 'testing' && n !== 'build')
+      .map((n) => files(join(path, n))),
+  );
+  return nested.flat();
+}
+
+/** Hash of every input file's path and content plus the engine: the cache key. */
+export async function inputStamp(engine) {
+  const h = createHash('sha256').update(`engine=${engine}\n`);
+  for (const p of (await Promise.all(INPUTS.map(files))).flat()) {
+    h.update(`${p}\n`).update(await readFile(join(root, p)));
+  }
+  return h.digest('hex');
+}
+
+export const componentPath = (engine = 'qjs') => join(out, `engine-${engine}.wasm`);
+
+async function bundle(engine) {
+  const { rolldown } = await import('rolldown');
+  const bundler = await rolldown({
+    input: join(root, 'wasm/src/component.ts'),
+    // Neutral: take the packages' browser/default builds (cbor-x/decode without Node's native
+    // extension), never a node: module.
+    platform: 'neutral',
+    resolve: { conditionNames: ['import', 'default'], mainFields: ['module', 'main'] },
+    treeshake: true,
+    logLevel: 'warn',
+  });
+  const file = join(out, `engine-${engine}.js`);
+  await bundler.write({ file, format: 'esm', minify: engine === 'qjs', sourcemap: false });
+  await bundler.close();
+  return file;
+}
+
+async function componentize(engine, jsFile) {
+  const jsSource = await readFile(jsFile, 'utf8');
+  const witPath = join(root, 'wasm/wit');
+  if (engine === 'qjs') {
+    const { componentize } = await import('componentize-qjs');
+    const { component } = await componentize({
+      witPath,
+      jsSource,
+      jsPath: jsFile,
+      stubWasi: true,
+      optSize: true,
+      sync: true,
+    });
+    return component;
+  }
+  const { componentize } = await import('@bytecodealliance/componentize-js');
+  const { component } = await componentize({
+    sourcePath: jsFile,
+    witPath,
+    worldName: 'engine',
+    disableFeatures: ['random', 'stdio', 'clocks', 'http', 'fetch-event'],
+  });
+  return component;
+}
+
+/** Builds unless the stamp says the component is current. Returns the component's path. */
+export async function buildComponent({ engine = 'qjs', force = false, log = () => {} } = {}) {
+  await mkdir(out, { recursive: true });
+  const target = componentPath(engine);
+  const stampFile = `${target}.stamp`;
+  const stamp = await inputStamp(engine);
+  if (
+    !force &&
+    (await readFile(stampFile, 'utf8').catch(() => '')) === stamp &&
+    (await stat(target).catch(() => null))
+  )
+    return target;
+  const t0 = performance.now();
+  const js = await bundle(engine);
+  log(`bundled ${relative(root, js)} (${((await stat(js)).size / 1024).toFixed(0)} KiB)`);
+  const component = await componentize(engine, js);
+  const tmp = `${target}.${process.pid}.tmp`;
+  await writeFile(tmp, component);
+  await rename(tmp, target);
+  await writeFile(stampFile, stamp);
+  log(
+    `built ${relative(root, target)}: ${(component.length / 1e6).toFixed(2)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return target;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--engine');
+  const engine = i >= 0 ? args[i + 1] : 'qjs';
+  if (!['qjs', 'starlingmonkey'].includes(engine)) {
+    process.stderr.write(`build:wasm: --engine must be qjs or starlingmonkey, not ${engine}\n`);
+    process.exit(2);
+  }
+  try {
+    await buildComponent({
+      engine,
+      force: args.includes('--force'),
+      log: (m) => process.stdout.write(`${m}\n`),
+    });
+  } catch (e) {
+    await rm(`${componentPath(engine)}.stamp`, { force: true });
+    process.stderr.write(`build:wasm: ${e instanceof Error ? e.message : e}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,97 @@
+// Host glue for tests and benchmarks: build the component if its inputs changed (cached in
+// wasm/build), transpile it with `jco transpile` to core wasm + JS, and instantiate it in
+// Node. What comes back is typed like the Node path so one test body can run against both.
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { transpile } from '@bytecodealliance/jco';
+import { buildComponent, type EngineKind, inputStamp } from './build.mjs';
+
+export type { EngineKind };
+
+// The project's lib (ES2023, no DOM) leaves out the WebAssembly namespace Node provides.
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> };
+
+// QuickJS's runtime is built position-independent: its data segments use extended constant
+// expressions (`global.get $base; i32.const; i32.add`), standard in V8 since Node 22 and
+// behind this flag in Node 20. It must be set before the first WebAssembly.compile.
+setFlagsFromString('--experimental-wasm-extended-const');
+
+export interface LoadedComponent {
+  readonly engine: EngineKind;
+  readonly wasmPath: string;
+  readonly wasmBytes: number;
+  /** What the component imports (for the QuickJS build: nothing at all). */
+  readonly imports: readonly string[];
+  /** The interfaces the component exports, by short name ('policy', 'delta'). */
+  readonly exports: Record<string, Record<string, (...args: never[]) => unknown>>;
+  /** Wall time of transpile (cached after the first run) and of compile + instantiate. */
+  readonly timings: { transpileMs: number; instantiateMs: number };
+}
+
+async function transpileOnce(
+  wasmPath: string,
+  engine: EngineKind,
+): Promise<{ dir: string; ms: number; imports: string[] }> {
+  const stamp = (await inputStamp(engine)).slice(0, 16);
+  const dir = join(wasmPath, '..', `transpiled-${engine}-${stamp}`);
+  const t0 = performance.now();
+  if (!(await stat(join(dir, 'imports.json')).catch(() => null))) {
+    const { files, imports } = await transpile(await readFile(wasmPath), {
+      name: 'engine',
+      // QuickJS needs no imports, so we instantiate it ourselves; StarlingMonkey imports WASI,
+      // which the generated module takes from @bytecodealliance/preview2-shim.
+      instantiation: engine === 'qjs' ? 'async' : undefined,
+      noTypescript: true,
+      quiet: true,
+    });
+    const tmp = `${dir}.${process.pid}.tmp`;
+    await rm(tmp, { recursive: true, force: true });
+    for (const [name, bytes] of Object.entries(files)) {
+      await mkdir(join(tmp, name, '..'), { recursive: true });
+      await writeFile(join(tmp, name), bytes);
+    }
+    await writeFile(join(tmp, 'imports.json'), JSON.stringify(imports));
+    await rename(tmp, dir).catch(async (e) => {
+      // Another worker got there first: theirs is as good as ours.
+      if (!(await stat(join(dir, 'imports.json')).catch(() => null))) throw e;
+      await rm(tmp, { recursive: true, force: true });
+    });
+  }
+  const imports = JSON.parse(await readFile(join(dir, 'imports.json'), 'utf8')) as string[];
+  return { dir, ms: performance.now() - t0, imports };
+}
+
+const interfaceName = (key: string) => key.replace(/^aloft:engine\//, '').replace(/@.*$/, '');
+
+/** Builds (if needed), transpiles (if needed) and instantiates the component. */
+export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedComponent> {
+  const wasmPath = await buildComponent({ engine });
+  const { dir, ms: transpileMs, imports } = await transpileOnce(wasmPath, engine);
+  const t0 = performance.now();
+  const mod = await import(pathToFileURL(join(dir, 'engine.js')).href);
+  let raw: Record<string, unknown>;
+  if (engine === 'qjs') {
+    raw = await mod.instantiate(
+      async (name: string) => WebAssembly.compile(await readFile(join(dir, name))),
+      {},
+    );
+  } else {
+    raw = mod;
+  }
+  const instantiateMs = performance.now() - t0;
+  const exports: LoadedComponent['exports'] = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value && typeof value === 'object')
+      exports[interfaceName(key)] = value as Record<string, (...args: never[]) => unknown>;
+  }
+  return {
+    engine,
+    wasmPath,
+    wasmBytes: (await stat(wasmPath)).size,
+    imports,
+    exports,
+    timings: { transpileMs, instantiateMs },
+  };
+}
