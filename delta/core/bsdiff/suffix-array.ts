@@ -1,0 +1,136 @@
+/**
+ * Suffix array by SA-IS (Nong, Zhang & Chan, "Two Efficient Algorithms for Linear Time Suffix
+ * Array Construction", 2009), on typed arrays only. The end-of-text sentinel is virtual (the
+ * empty suffix, smaller than every byte), so the input is never copied to append one.
+ *
+ * Working memory beyond the 4(n+1)-byte result: n/8 bytes of type bits per level, a 256-entry
+ * bucket table at level 0, and one bucket table per reduced level (at most n/2 entries, usually
+ * far fewer); the reduced strings live inside the result array itself.
+ */
+
+type Text = Uint8Array | Int32Array;
+
+/**
+ * Returns SA with n+1 entries: SA[0] = n (the empty suffix), then the suffixes of `s` in
+ * lexicographic order. This is the layout of qsufsort's `I` that bsdiff's search expects.
+ */
+export function suffixArray(s: Uint8Array): Int32Array {
+  const n = s.length;
+  const sa = new Int32Array(n + 1);
+  sa[0] = n;
+  sais(s, sa.subarray(1), n, 256);
+  return sa;
+}
+
+// Type bits: 1 = S-type (suffix smaller than its successor), 0 = L-type.
+const isS = (t: Uint8Array, i: number): boolean => (t[i >> 3] & (1 << (i & 7))) !== 0;
+const isLms = (t: Uint8Array, i: number): boolean => i > 0 && isS(t, i) && !isS(t, i - 1);
+
+function bucketBounds(s: Text, bkt: Int32Array, n: number, k: number, ends: boolean): void {
+  bkt.fill(0);
+  for (let i = 0; i < n; i++) bkt[s[i]]++;
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    sum += bkt[c];
+    bkt[c] = ends ? sum : sum - bkt[c];
+  }
+}
+
+function induceL(t: Uint8Array, sa: Int32Array, s: Text, bkt: Int32Array, n: number, k: number): void {
+  bucketBounds(s, bkt, n, k, false);
+  // The virtual sentinel sits before SA[0]; its predecessor n-1 is always L-type.
+  sa[bkt[s[n - 1]]++] = n - 1;
+  for (let i = 0; i < n; i++) {
+    const j = sa[i] - 1;
+    if (j >= 0 && (t[j >> 3] & (1 << (j & 7))) === 0) sa[bkt[s[j]]++] = j;
+  }
+}
+
+function induceS(t: Uint8Array, sa: Int32Array, s: Text, bkt: Int32Array, n: number, k: number): void {
+  bucketBounds(s, bkt, n, k, true);
+  for (let i = n - 1; i >= 0; i--) {
+    const j = sa[i] - 1;
+    if (j >= 0 && (t[j >> 3] & (1 << (j & 7))) !== 0) sa[--bkt[s[j]]] = j;
+  }
+}
+
+/** Sorts the suffixes of s[0..n) over the alphabet [0, k) into sa[0..n). */
+function sais(s: Text, sa: Int32Array, n: number, k: number): void {
+  if (n === 0) return;
+  if (n === 1) {
+    sa[0] = 0;
+    return;
+  }
+  const t = new Uint8Array((n >> 3) + 1);
+  // s[n-1] is L-type (greater than the sentinel); classify the rest right to left.
+  for (let i = n - 2; i >= 0; i--) {
+    const a = s[i];
+    const b = s[i + 1];
+    if (a < b || (a === b && isS(t, i + 1))) t[i >> 3] |= 1 << (i & 7);
+  }
+
+  // Stage 1: sort the LMS substrings by induction from their unsorted bucket ends.
+  let bkt = new Int32Array(k);
+  bucketBounds(s, bkt, n, k, true);
+  sa.fill(-1);
+  for (let i = 1; i < n; i++) if (isLms(t, i)) sa[--bkt[s[i]]] = i;
+  induceL(t, sa, s, bkt, n, k);
+  induceS(t, sa, s, bkt, n, k);
+
+  // Compact the sorted LMS positions into sa[0..n1); n1 <= n/2 since LMS are >= 2 apart.
+  let n1 = 0;
+  for (let i = 0; i < n; i++) if (isLms(t, sa[i])) sa[n1++] = sa[i];
+
+  // Name the LMS substrings; equal substrings get equal names. Names go to sa[n1 + pos/2].
+  sa.fill(-1, n1, n);
+  let name = 0;
+  let prev = -1;
+  for (let i = 0; i < n1; i++) {
+    const pos = sa[i];
+    let diff = false;
+    for (let d = 0; ; d++) {
+      // Reaching the sentinel makes a substring unique: only one LMS substring ends there.
+      if (
+        prev === -1 ||
+        pos + d === n ||
+        prev + d === n ||
+        s[pos + d] !== s[prev + d] ||
+        isS(t, pos + d) !== isS(t, prev + d)
+      ) {
+        diff = true;
+        break;
+      }
+      if (d > 0 && (isLms(t, pos + d) || isLms(t, prev + d))) break;
+    }
+    if (diff) {
+      name++;
+      prev = pos;
+    }
+    sa[n1 + (pos >> 1)] = name - 1;
+  }
+  for (let i = n - 1, j = n - 1; i >= n1; i--) if (sa[i] >= 0) sa[j--] = sa[i];
+
+  // Stage 2: sort the reduced string (its own virtual sentinel is below every name).
+  const sa1 = sa.subarray(0, n1);
+  const s1 = sa.subarray(n - n1, n);
+  if (name < n1) {
+    bkt = new Int32Array(0); // let the bucket table go during the recursion
+    sais(s1, sa1, n1, name);
+  } else {
+    for (let i = 0; i < n1; i++) sa1[s1[i]] = i;
+  }
+
+  // Stage 3: place the sorted LMS suffixes at their bucket ends and induce the rest.
+  if (bkt.length !== k) bkt = new Int32Array(k);
+  bucketBounds(s, bkt, n, k, true);
+  for (let i = 1, j = 0; i < n; i++) if (isLms(t, i)) s1[j++] = i;
+  for (let i = 0; i < n1; i++) sa1[i] = s1[sa1[i]];
+  sa.fill(-1, n1, n);
+  for (let i = n1 - 1; i >= 0; i--) {
+    const j = sa[i];
+    sa[i] = -1;
+    sa[--bkt[s[j]]] = j;
+  }
+  induceL(t, sa, s, bkt, n, k);
+  induceS(t, sa, s, bkt, n, k);
+}
