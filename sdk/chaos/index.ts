@@ -1,0 +1,13 @@
+export { ChaosClient } from './client.js';
+export { ChaosEngine, dockerTargets, type EngineOptions } from './engine.js';
+export { ChaosError, type ChaosErrorCode, isChaosError } from './errors.js';
+export { describeFault, parseFault } from './faults.js';
+export { ensureInjectorImage } from './injector-image.js';
+export { INJECTOR_IMAGE, NetworkInjector } from './network.js';
+export { planNetwork, QDISC_HANDLE } from './network-plan.js';
+export { normalizePolicy } from './policy.js';
+export { type KernelCapabilities, probeKernel } from './probe.js';
+export { type Clock, FakeClock, type Rng, seededRng, systemClock } from './random.js';
+export { type Actuator, Scheduler, type TargetSource } from './scheduler.js';
+export { DEFAULT_HOST, DEFAULT_PORT, serveChaos } from './server.js';
+export type { AuditEvent, Fault, Policy, Selection, Target } from './types.js';
