@@ -6,6 +6,7 @@ import { runMain, UsageError } from './command.js';
 // `aloft delta` never pays for dockerode or mqtt.
 const commands: Record<string, () => Promise<Command>> = {
   delta: async () => (await import('../../delta/cli.js')).deltaCommand,
+  chaos: async () => (await import('../chaos/cli.js')).chaosCommand,
   demo: async () => (await import('../../examples/demo/cli.js')).demoCommand,
 };
 
@@ -13,6 +14,7 @@ const help = `usage: aloft <command> [options]   (aloft <command> --help for mor
 
 Commands:
   delta     create, apply and inspect binary and container-image deltas (same as \`delta\`)
+  chaos     failure injection: Entropy-compatible engine and API (serve, create, ls, lsi, rm)
   demo      run the end-to-end demo on this machine
 `;
 
