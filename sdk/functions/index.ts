@@ -1,6 +1,7 @@
 export type { Backend, Execution, FunctionSpec, StdinSource } from './backend.js';
 export { attachAndStart, LocalBackend } from './backends/local.js';
 export { ENV_PROLOGUE, WarmPool, type WarmPoolOptions } from './backends/warm-pool.js';
+export { buildLocalImage, sharedLibraries } from './build-image.js';
 export * from './cgi/index.js';
 export { type Collected, type CollectLimits, collect } from './collect.js';
 export {

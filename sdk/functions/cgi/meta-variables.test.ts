@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CgiRequest, buildMetaVariables, encodeEnvBlock } from './meta-variables.js';
+import { buildMetaVariables, type CgiRequest, encodeEnvBlock } from './meta-variables.js';
 
 const base: CgiRequest = {
   method: 'POST',
@@ -18,7 +18,10 @@ const base: CgiRequest = {
 
 describe('buildMetaVariables', () => {
   it('sets the RFC 3875 variables', () => {
-    const env = buildMetaVariables({ ...base, rawHeaders: ['Content-Type', 'text/plain', 'Content-Length', '5'] });
+    const env = buildMetaVariables({
+      ...base,
+      rawHeaders: ['Content-Type', 'text/plain', 'Content-Length', '5'],
+    });
     expect(env).toMatchObject({
       GATEWAY_INTERFACE: 'CGI/1.1',
       REQUEST_METHOD: 'POST',
@@ -48,7 +51,10 @@ describe('buildMetaVariables', () => {
   });
 
   it('never turns Proxy into HTTP_PROXY (httpoxy) and drops names with underscores', () => {
-    const env = buildMetaVariables({ ...base, rawHeaders: ['Proxy', 'http://evil:1', 'X_Forwarded_For', '1.2.3.4'] });
+    const env = buildMetaVariables({
+      ...base,
+      rawHeaders: ['Proxy', 'http://evil:1', 'X_Forwarded_For', '1.2.3.4'],
+    });
     expect(env.HTTP_PROXY).toBeUndefined();
     expect(env.HTTP_X_FORWARDED_FOR).toBeUndefined();
   });
@@ -56,7 +62,9 @@ describe('buildMetaVariables', () => {
   it('passes Authorization only when configured', () => {
     const raw = ['Authorization', 'Basic eDp5'];
     expect(buildMetaVariables({ ...base, rawHeaders: raw }).HTTP_AUTHORIZATION).toBeUndefined();
-    expect(buildMetaVariables({ ...base, rawHeaders: raw, passAuthorization: true }).HTTP_AUTHORIZATION).toBe('Basic eDp5');
+    expect(buildMetaVariables({ ...base, rawHeaders: raw, passAuthorization: true }).HTTP_AUTHORIZATION).toBe(
+      'Basic eDp5',
+    );
   });
 
   it('leaves PATH_INFO and CONTENT_LENGTH unset when empty', () => {

@@ -84,17 +84,25 @@ describe('CgiResponseParser', () => {
 
 describe('classify', () => {
   it('serves a lone local Location internally', () => {
-    expect(classify({ location: '/other?x=1', headers: [] }, 0)).toEqual({ kind: 'local-redirect', path: '/other?x=1' });
+    expect(classify({ location: '/other?x=1', headers: [] }, 0)).toEqual({
+      kind: 'local-redirect',
+      path: '/other?x=1',
+    });
   });
   it('turns an absolute URL into 302, or the given Status', () => {
-    expect(classify({ location: 'http://example.test/', headers: [] }, 0)).toMatchObject({ kind: 'client-redirect', status: 302 });
+    expect(classify({ location: 'http://example.test/', headers: [] }, 0)).toMatchObject({
+      kind: 'client-redirect',
+      status: 302,
+    });
     expect(
       classify({ location: 'https://x.test/', status: { code: 301, reason: 'Moved' }, headers: [] }, 0),
     ).toMatchObject({ status: 301 });
   });
   it('needs a Content-Type for a body', () => {
     expect(() => classify({ headers: [['X', '1']] }, 3)).toThrow(/no Content-Type/);
-    expect(classify({ status: { code: 204, reason: 'No Content' }, headers: [] }, 0)).toMatchObject({ status: 204 });
+    expect(classify({ status: { code: 204, reason: 'No Content' }, headers: [] }, 0)).toMatchObject({
+      status: 204,
+    });
   });
   it('refuses a relative Location that is not a path', () => {
     expect(() => classify({ location: 'elsewhere', headers: [] }, 0)).toThrow(/neither a local path/);
