@@ -1,0 +1,3 @@
+export { type LeaseEvent, type LeasePolicy, LeaseTable } from './lease-table.js';
+export type { Resource } from './resource.js';
+export { BridgeServer, type SlotSpec } from './server.js';

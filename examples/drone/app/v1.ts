@@ -1,0 +1,3 @@
+import { runDrone } from './drone.js';
+
+await runDrone('1');
