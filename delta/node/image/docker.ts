@@ -1,0 +1,41 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { dockerClient } from '../../../sdk/docker/index.js';
+import { ImageError } from '../../core/image/index.js';
+
+/**
+ * Writes `docker save REF` to `out`, so a device applies a patch to the image it runs rather
+ * than to a tarball it would have to keep.
+ */
+export async function saveImageFromDocker(ref: string, out: string): Promise<void> {
+  const image = dockerClient().getImage(ref);
+  try {
+    await image.inspect();
+  } catch (e) {
+    throw new ImageError(
+      'IMAGE_MISSING_FILE',
+      `the Docker Engine has no image ${ref} (${(e as Error).message.split('\n')[0]}): check \`docker images\``,
+    );
+  }
+  const stream = await image.get();
+  await pipeline(stream, createWriteStream(out));
+}
+
+/** `docker load` of a tar; resolves to what the engine printed (e.g. "Loaded image ID: sha256:..."). */
+export async function loadImageIntoDocker(tar: string): Promise<string> {
+  const res = (await dockerClient().loadImage(createReadStream(tar), {
+    quiet: true,
+  })) as NodeJS.ReadableStream;
+  let text = '';
+  for await (const chunk of res) text += chunk.toString();
+  const lines = text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { stream?: string; error?: string; errorDetail?: { message?: string } });
+  const err = lines.find((l) => l.error);
+  if (err) throw new ImageError('IMAGE_FORMAT', `docker load refused ${tar}: ${err.error}`);
+  return lines
+    .map((l) => l.stream ?? '')
+    .join('')
+    .trim();
+}

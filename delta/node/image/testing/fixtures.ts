@@ -1,0 +1,180 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../../../../sdk/project-root.js';
+
+// Test and benchmark images, built locally (no registry here) with the classic builder so
+// every layer is a plain COPY of known files. All carry the label below and a tag under
+// aloft-image-test/ so afterAll can remove them.
+
+export const TEST_LABEL = 'io.aloft.image-test';
+export const TEST_REPO = 'aloft-image-test';
+
+export function sh(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeout?: number } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      cmd,
+      args,
+      // The classic builder: one layer per COPY, no BuildKit cache mounts or attestations.
+      {
+        maxBuffer: 64 << 20,
+        timeout: opts.timeout ?? 600_000,
+        cwd: opts.cwd,
+        env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      },
+      (err, stdout, stderr) =>
+        err
+          ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`))
+          : resolve(stdout),
+    );
+  });
+}
+
+export const debCache = () => join(projectRoot(), 'bench', '.cache', 'debs');
+
+/** A Debian package at a given version, downloaded once into bench/.cache/debs. */
+export async function debFile(pkg: string, version: string): Promise<string> {
+  const dir = debCache();
+  await mkdir(dir, { recursive: true });
+  const want = `${pkg}_${version.replace(/^\d+:/, '')}_`;
+  const find = async () => (await readdir(dir)).find((f) => f.startsWith(want) && f.endsWith('.deb'));
+  let name = await find();
+  if (!name) {
+    await sh('apt-get', ['download', '-q', `${pkg}=${version}`], { cwd: dir });
+    name = await find();
+  }
+  if (!name) throw new Error(`apt-get download ${pkg}=${version} left no .deb in ${dir}`);
+  return join(dir, name);
+}
+
+/** Two versions of a package Debian ships (e.g. bookworm and bookworm-security), newest last. */
+export async function twoVersions(pkg: string): Promise<[string, string]> {
+  const out = await sh('apt-cache', ['madison', pkg]);
+  const versions = [
+    ...new Set(
+      out
+        .split('\n')
+        .map((l) => l.split('|')[1]?.trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (versions.length < 2) throw new Error(`apt-cache madison ${pkg} lists fewer than two versions`);
+  const sorted = versions.slice(0, 2);
+  // madison lists newest first.
+  return [sorted[1], sorted[0]];
+}
+
+/** `docker build` (classic builder) of a context with a Dockerfile; returns the tag. */
+export async function buildImage(
+  tag: string,
+  dockerfile: string,
+  files: Record<string, string | { from: string }>,
+): Promise<string> {
+  const ctx = await mkdtemp(join(tmpdir(), 'aloft-image-ctx-'));
+  try {
+    await writeFile(join(ctx, 'Dockerfile'), `${dockerfile.trim()}\nLABEL ${TEST_LABEL}=1\n`);
+    for (const [rel, content] of Object.entries(files)) {
+      const p = join(ctx, rel);
+      await mkdir(join(p, '..'), { recursive: true });
+      if (typeof content === 'string') await writeFile(p, content);
+      else await cp(content.from, p, { recursive: true, verbatimSymlinks: true });
+    }
+    await sh('docker', ['build', '-q', '-t', tag, ctx]);
+    return tag;
+  } finally {
+    await rm(ctx, { recursive: true, force: true });
+  }
+}
+
+/** Extracts a .deb's files into `dir` (dpkg-deb -x). */
+export async function extractDeb(deb: string, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await sh('dpkg-deb', ['-x', deb, dir]);
+}
+
+function appSource(version: number): Record<string, string> {
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++)
+    lines.push(`export const handler${i} = (x) => x * ${i} + ${i % 7 === 0 ? version : 1};`);
+  return {
+    'app/main.js': `// drone app v${version}\n${lines.join('\n')}\n`,
+    'app/config.json': JSON.stringify({ version, rotors: 4, telemetryHz: version === 1 ? 10 : 20 }, null, 2),
+    'app/README': 'Aloft test application.\n'.repeat(50),
+  };
+}
+
+/** Two versions of an app over the shared aloft/busybox:1 base layer. */
+export async function buildAppImages(): Promise<[string, string]> {
+  const v1 = await buildImage(
+    `${TEST_REPO}/app:1`,
+    'FROM aloft/busybox:1\nCOPY app/ /app/\nCMD ["/bin/sh"]',
+    appSource(1),
+  );
+  const v2 = await buildImage(
+    `${TEST_REPO}/app:2`,
+    'FROM aloft/busybox:1\nCOPY app/ /app/\nCMD ["/bin/sh"]',
+    appSource(2),
+  );
+  return [v1, v2];
+}
+
+/**
+ * A base-layer security update: FROM scratch with the files of Debian package `pkg` at two
+ * versions as the first layer, the same small app layer on top of both.
+ */
+export async function buildSecurityUpdateImages(
+  pkgs: string[],
+  tagPrefix: string,
+): Promise<[string, string]> {
+  const work = await mkdtemp(join(tmpdir(), 'aloft-image-debs-'));
+  try {
+    const tags: string[] = [];
+    const versions = await Promise.all(pkgs.map(twoVersions));
+    for (const which of [0, 1]) {
+      const rootfs = join(work, `rootfs-${which}`);
+      for (let i = 0; i < pkgs.length; i++)
+        await extractDeb(await debFile(pkgs[i], versions[i][which]), rootfs);
+      if (!existsSync(rootfs)) throw new Error('no files extracted');
+      tags.push(
+        await buildImage(
+          `${TEST_REPO}/${tagPrefix}:${which + 1}`,
+          'FROM scratch\nCOPY rootfs/ /\nCOPY app/ /app/',
+          {
+            rootfs: { from: rootfs },
+            ...appSource(1),
+          },
+        ),
+      );
+    }
+    return [tags[0], tags[1]];
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Removes every image tagged under aloft-image-test/ (afterAll). */
+export async function removeTestImages(): Promise<void> {
+  const out = await sh('docker', [
+    'images',
+    '--format',
+    '{{.Repository}}:{{.Tag}}',
+    '--filter',
+    `label=${TEST_LABEL}`,
+  ]);
+  const tags = out.split('\n').filter((t) => t.startsWith(`${TEST_REPO}/`));
+  if (tags.length) await sh('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
+}
+
+export async function imageId(ref: string): Promise<string> {
+  return (await sh('docker', ['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
+}
+
+export async function diffIds(ref: string): Promise<string[]> {
+  return JSON.parse(await sh('docker', ['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref]));
+}
