@@ -9,7 +9,13 @@ export function ensureInjectorImage(image = INJECTOR_IMAGE): Promise<void> {
   const script = join(projectRoot(), 'sdk', 'chaos', 'injector', 'build-image.sh');
   return new Promise((resolve, reject) => {
     execFile('bash', [script, image], { timeout: 300_000 }, (err, _out, stderr) => {
-      if (err) reject(new ChaosError('CHAOS_INJECTOR', `building ${image} failed: ${String(stderr).trim() || err.message}`));
+      if (err)
+        reject(
+          new ChaosError(
+            'CHAOS_INJECTOR',
+            `building ${image} failed: ${String(stderr).trim() || err.message}`,
+          ),
+        );
       else resolve();
     });
   });

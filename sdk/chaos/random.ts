@@ -58,6 +58,7 @@ export class FakeClock implements Clock {
   /** Moves time forward by ms, firing timers (and letting their promises settle) on the way. */
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
+    await settle();
     for (let guard = 0; guard < 100_000; guard++) {
       this.timers = this.timers.filter((x) => x.live);
       this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
@@ -66,9 +67,14 @@ export class FakeClock implements Clock {
       this.t = next.at;
       next.live = false;
       next.fn();
-      for (let i = 0; i < 20; i++) await Promise.resolve();
+      await settle();
     }
     this.t = end;
-    for (let i = 0; i < 20; i++) await Promise.resolve();
+    await settle();
   }
+}
+
+// Lets every promise chain started by a timer run to its end (macrotask turns drain microtasks).
+async function settle(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
 }
