@@ -1,0 +1,46 @@
+/** Random access to bytes: a file on the host (fs reads), a buffer, a blob in wasm. */
+export interface RandomAccess {
+  readonly size: number;
+  /** Exactly `length` bytes at `offset` (the caller keeps within size). */
+  read(offset: number, length: number): Uint8Array;
+}
+
+export const bytesSource = (bytes: Uint8Array): RandomAccess => ({
+  size: bytes.length,
+  read: (offset, length) => bytes.subarray(offset, offset + length),
+});
+
+/** An append-only byte buffer that doubles its capacity. */
+export class ByteBuilder {
+  private buf: Uint8Array;
+  length = 0;
+  constructor(capacity = 4096) {
+    this.buf = new Uint8Array(capacity);
+  }
+  push(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < this.length + bytes.length) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+export const concatBytes = (parts: Uint8Array[]): Uint8Array => {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+};

@@ -1,0 +1,157 @@
+// Rebuilds the output from OLD and a patch, streaming: output leaves through `sink` as it is
+// made, so memory holds the old tar's meta and one changed file (with its old version), never the
+// layer. Every rebuilt file and the whole output are hash-checked before apply returns.
+import { bspatchChunks, decodeControls, isBsdiffError } from '../bsdiff/index.js';
+import { DeltaError, hex, sameBytes } from '../errors.js';
+import type { Sha256Factory } from '../hash.js';
+import type { RandomAccess } from '../io.js';
+import { StreamReader } from '../zstd/index.js';
+import type { DecodedHead, StreamName } from './format.js';
+import type { ApplyLimits } from './limits.js';
+import { readOldLayout } from './old-layout.js';
+import { type BsdiffLengths, decodeTable, OP_BSDIFF, OP_LITERAL, OP_REF } from './table.js';
+
+export interface ApplyInput {
+  readonly patch: RandomAccess;
+  /** The old layer, uncompressed (the adapter gunzips and checks the source digest first). */
+  readonly old: RandomAccess;
+  readonly decoded: DecodedHead;
+  readonly sha256: Sha256Factory;
+  readonly limits: ApplyLimits;
+  readonly sink: (chunk: Uint8Array) => void;
+  readonly progress?: (done: number, total: number) => void;
+}
+
+const COPY_CHUNK = 1 << 20;
+const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
+
+export function applyPatch(input: ApplyInput): void {
+  const { patch, old, decoded, limits, sha256 } = input;
+  const { head, specs } = decoded;
+  if (old.size !== head.oldLayout.size)
+    throw new DeltaError(
+      'DELTA_SOURCE_MISMATCH',
+      `OLD layer is ${old.size} bytes; the patch expects ${head.oldLayout.size}`,
+    );
+  const layout = readOldLayout(old, head.kind);
+  if (layout.regions.length !== head.oldLayout.regions || layout.meta.length !== head.oldLayout.metaSize)
+    throw new DeltaError('DELTA_SOURCE_MISMATCH', 'OLD does not have the layout the patch was made from');
+
+  const open = (name: StreamName) => new StreamReader(patch, specs[name], limits.maxWindowBytes);
+  const table = decodeTable(open('table').read(specs.table.rawSize), layout.regions.length);
+  const ctrl = open('ctrl');
+  const diff = open('diff');
+  const extra = open('extra');
+  const lit = open('lit');
+
+  const target = head.target.size;
+  const outHash = sha256();
+  let written = 0;
+  const emit = (chunk: Uint8Array) => {
+    if (chunk.length > target - written) throw invalid(`output grows past the declared ${target} bytes`);
+    outHash.update(chunk);
+    written += chunk.length;
+    input.sink(chunk);
+    input.progress?.(written, target);
+  };
+
+  const patchFile = (
+    oldBytes: Uint8Array,
+    lengths: BsdiffLengths,
+    size: number,
+    out: (c: Uint8Array) => void,
+  ) => {
+    if (size > limits.maxFileBytes)
+      throw new DeltaError(
+        'DELTA_PATCH_TOO_LARGE',
+        `a ${size}-byte file exceeds the ${limits.maxFileBytes}-byte limit`,
+      );
+    if (lengths.diff > size || lengths.extra > size) throw invalid('bsdiff streams longer than their file');
+    try {
+      const controls = decodeControls(ctrl.read(lengths.ctrl), { maxEntries: size + 1 });
+      bspatchChunks(
+        oldBytes,
+        { controls, diff: diff.read(lengths.diff), extra: extra.read(lengths.extra) },
+        size,
+        out,
+      );
+    } catch (e) {
+      if (isBsdiffError(e)) throw invalid(`bsdiff entry: ${e.message}`);
+      throw e;
+    }
+  };
+
+  // The new tar's meta (headers, padding, trailer) first: it is small and interleaves with data.
+  const m = table.meta;
+  if (m.size > limits.maxMetaBytes) throw new DeltaError('DELTA_PATCH_TOO_LARGE', `meta of ${m.size} bytes`);
+  let newMeta: Uint8Array;
+  if (m.op === 'literal') newMeta = lit.read(m.size);
+  else {
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    patchFile(layout.meta, m, m.size, (c) => {
+      parts.push(c.slice());
+      n += c.length;
+    });
+    newMeta = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) {
+      newMeta.set(p, o);
+      o += p.length;
+    }
+  }
+
+  let metaPos = 0;
+  const emitMeta = (n: number) => {
+    if (n > newMeta.length - metaPos) throw invalid('entries use more meta bytes than the patch holds');
+    if (n) emit(newMeta.subarray(metaPos, metaPos + n));
+    metaPos += n;
+  };
+  const checked = (expected: Uint8Array, what: string) => {
+    const h = sha256();
+    return {
+      out: (c: Uint8Array) => {
+        h.update(c);
+        emit(c);
+      },
+      done: () => {
+        const got = h.digest();
+        if (!sameBytes(got, expected))
+          throw new DeltaError(
+            'DELTA_OUTPUT_MISMATCH',
+            `${what} rebuilt with sha256 ${hex(got)}, expected ${hex(expected)}`,
+          );
+      },
+    };
+  };
+
+  table.items.forEach((item, i) => {
+    emitMeta(item.metaBefore);
+    if (item.op === OP_REF) {
+      const r = layout.regions[item.oldIndex];
+      for (let o = 0; o < r.size; o += COPY_CHUNK)
+        emit(old.read(r.offset + o, Math.min(COPY_CHUNK, r.size - o)));
+    } else if (item.op === OP_BSDIFF) {
+      const r = layout.regions[item.oldIndex];
+      const c = checked(item.sha256, `file #${i}`);
+      const start = written;
+      patchFile(old.read(r.offset, r.size), item, item.size, c.out);
+      if (written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
+      c.done();
+    } else if (item.op === OP_LITERAL) {
+      if (item.size > target - written) throw invalid(`file #${i} is larger than the output`);
+      const c = checked(item.sha256, `file #${i}`);
+      lit.pipe(item.size, c.out);
+      c.done();
+    }
+  });
+  emitMeta(newMeta.length - metaPos);
+  for (const s of [ctrl, diff, extra, lit]) s.finish();
+  if (written !== target) throw invalid(`rebuilt ${written} bytes; the patch declares ${target}`);
+  const got = outHash.digest();
+  if (!sameBytes(got, head.target.sha256))
+    throw new DeltaError(
+      'DELTA_OUTPUT_MISMATCH',
+      `output sha256 ${hex(got)} differs from the patch's target ${hex(head.target.sha256)}`,
+    );
+}

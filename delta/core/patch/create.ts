@@ -1,0 +1,179 @@
+// Makes a patch from two whole inputs in memory (the host side; apply is the streaming side).
+// A tar pair is diffed file by file; anything else is one bsdiff of the whole file.
+import { type BsdiffStreams, bsdiff, encodeControls } from '../bsdiff/index.js';
+import type { Sha256Factory } from '../hash.js';
+import { bytesSource, concatBytes } from '../io.js';
+import { type DataRegion, detectTar, scanTar, type TarLayout } from '../tar/index.js';
+import { CODEC_STORED, CODEC_ZSTD } from '../zstd/index.js';
+import {
+  type Digest,
+  encodeHead,
+  FORMAT_VERSION,
+  type PatchHead,
+  STREAMS,
+  type StreamName,
+} from './format.js';
+import { matchRegions } from './match.js';
+import { encodeTable, type Item, type MetaOp, OP_BSDIFF, OP_LITERAL, OP_REF } from './table.js';
+
+/** The compression port: returns one zstd frame. `fast` is for estimates that are thrown away. */
+export type Compress = (bytes: Uint8Array, options?: { fast?: boolean }) => Uint8Array;
+
+export interface CreateInput {
+  /** Old and new layers, uncompressed. */
+  readonly old: Uint8Array;
+  readonly new: Uint8Array;
+  /** Digest of OLD as the user holds it (gzip or not). */
+  readonly source: Digest;
+  /** NEW was gzip (the patch rebuilds its tar). */
+  readonly newGzip: boolean;
+  readonly sha256: Sha256Factory;
+  readonly compress: Compress;
+  /** 'file' forces one whole-file bsdiff even for tars. */
+  readonly mode?: 'auto' | 'file';
+  readonly progress?: (done: number, total: number) => void;
+}
+
+export interface CreateStats {
+  readonly kind: PatchHead['kind'];
+  readonly files: number;
+  readonly referenced: number;
+  readonly diffed: number;
+  readonly literal: number;
+  readonly streams: PatchHead['streams'];
+}
+
+export interface CreateResult {
+  readonly parts: Uint8Array[];
+  readonly size: number;
+  readonly head: PatchHead;
+  readonly stats: CreateStats;
+}
+
+const tryScan = (bytes: Uint8Array): TarLayout | undefined => {
+  if (!detectTar(bytes)) return undefined;
+  try {
+    return scanTar(bytesSource(bytes));
+  } catch {
+    return undefined;
+  }
+};
+
+const wholeFile = (bytes: Uint8Array): TarLayout => ({
+  regions: bytes.length ? [{ path: '', typeflag: '0', offset: 0, size: bytes.length, metaBefore: 0 }] : [],
+  meta: new Uint8Array(0),
+  entryCount: 0,
+});
+
+/** Bytes that will not squeeze to nothing: a cheap stand-in for the compressed cost of a diff. */
+const diffCost = (s: BsdiffStreams): number => {
+  let n = s.extra.length + s.controls.length * 6;
+  for (let i = 0; i < s.diff.length; i++) if (s.diff[i] !== 0) n++;
+  return n;
+};
+
+export function createPatch(input: CreateInput): CreateResult {
+  const { sha256 } = input;
+  let oldLayout = input.mode === 'file' ? undefined : tryScan(input.old);
+  let newLayout = oldLayout ? tryScan(input.new) : undefined;
+  const kind: PatchHead['kind'] = oldLayout && newLayout ? 'tar' : 'file';
+  if (kind === 'file') {
+    oldLayout = wholeFile(input.old);
+    newLayout = wholeFile(input.new);
+  }
+  const oldL = oldLayout as TarLayout;
+  const newL = newLayout as TarLayout;
+
+  const streams: Record<StreamName, Uint8Array[]> = { table: [], ctrl: [], diff: [], extra: [], lit: [] };
+  const addBsdiff = (s: BsdiffStreams) => {
+    const ctrl = encodeControls(s.controls);
+    streams.ctrl.push(ctrl);
+    streams.diff.push(s.diff);
+    streams.extra.push(s.extra);
+    return { ctrl: ctrl.length, diff: s.diff.length, extra: s.extra.length };
+  };
+
+  // Meta: a bsdiff against the old meta when that compresses smaller than the meta itself.
+  let meta: MetaOp = { op: 'literal', size: newL.meta.length };
+  if (newL.meta.length) {
+    const s = bsdiff(oldL.meta, newL.meta);
+    const asDiff = concatBytes([encodeControls(s.controls), s.diff, s.extra]);
+    if (input.compress(asDiff, { fast: true }).length < input.compress(newL.meta, { fast: true }).length)
+      meta = { op: 'bsdiff', size: newL.meta.length, ...addBsdiff(s) };
+    else streams.lit.push(newL.meta);
+  }
+
+  const matches =
+    kind === 'tar'
+      ? matchRegions(oldL.regions, newL.regions, input.old, input.new, sha256)
+      : newL.regions.map(() =>
+          oldL.regions.length ? { how: 'diff' as const, old: 0 } : { how: 'none' as const },
+        );
+  const slice = (bytes: Uint8Array, r: DataRegion) => bytes.subarray(r.offset, r.offset + r.size);
+  const shaOf = (bytes: Uint8Array) => {
+    const h = sha256();
+    h.update(bytes);
+    return h.digest();
+  };
+  let referenced = 0;
+  let diffed = 0;
+  let literal = 0;
+  const total = newL.regions.reduce((n, r) => n + r.size, 0);
+  let done = 0;
+  const items = newL.regions.map((r, i): Item => {
+    const m = matches[i];
+    const data = slice(input.new, r);
+    done += r.size;
+    input.progress?.(done, total);
+    if (m.how === 'same') {
+      referenced++;
+      return { op: OP_REF, metaBefore: r.metaBefore, oldIndex: m.old };
+    }
+    if (m.how === 'diff') {
+      const s = bsdiff(slice(input.old, oldL.regions[m.old]), data);
+      if (diffCost(s) < data.length * 0.95) {
+        diffed++;
+        return {
+          op: OP_BSDIFF,
+          metaBefore: r.metaBefore,
+          oldIndex: m.old,
+          size: r.size,
+          sha256: shaOf(data),
+          ...addBsdiff(s),
+        };
+      }
+    }
+    literal++;
+    streams.lit.push(data);
+    return { op: OP_LITERAL, metaBefore: r.metaBefore, size: r.size, sha256: shaOf(data) };
+  });
+  streams.table.push(encodeTable({ meta, items }));
+
+  const encoded = STREAMS.map((name) => {
+    const raw = concatBytes(streams[name]);
+    const z = raw.length ? input.compress(raw) : raw;
+    return z.length < raw.length
+      ? { codec: CODEC_ZSTD, bytes: z, raw: raw.length }
+      : { codec: CODEC_STORED, bytes: raw, raw: raw.length };
+  });
+  const head: PatchHead = {
+    version: FORMAT_VERSION,
+    kind,
+    source: input.source,
+    target: { size: input.new.length, sha256: shaOf(input.new), gzip: input.newGzip },
+    oldLayout: { size: input.old.length, regions: oldL.regions.length, metaSize: oldL.meta.length },
+    streams: Object.fromEntries(
+      STREAMS.map((name, i) => [
+        name,
+        { codec: encoded[i].codec, compressedSize: encoded[i].bytes.length, rawSize: encoded[i].raw },
+      ]),
+    ) as PatchHead['streams'],
+  };
+  const parts = [encodeHead(head), ...encoded.map((e) => e.bytes)];
+  return {
+    parts,
+    size: parts.reduce((n, p) => n + p.length, 0),
+    head,
+    stats: { kind, files: newL.regions.length, referenced, diffed, literal, streams: head.streams },
+  };
+}

@@ -1,0 +1,24 @@
+export { type ApplyInput, applyPatch } from './apply.js';
+export {
+  type Compress,
+  type CreateInput,
+  type CreateResult,
+  type CreateStats,
+  createPatch,
+} from './create.js';
+export {
+  type DecodedHead,
+  type Digest,
+  decodeHead,
+  encodeHead,
+  FORMAT_VERSION,
+  isAloftPatch,
+  MAGIC,
+  type PatchHead,
+  STREAMS,
+  type StreamName,
+} from './format.js';
+export { type ApplyLimits, DEFAULT_LIMITS } from './limits.js';
+export { type Match, matchRegions } from './match.js';
+export { type OldLayout, readOldLayout } from './old-layout.js';
+export { decodeTable, encodeTable, type Item, type MetaOp, type Table } from './table.js';

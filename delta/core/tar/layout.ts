@@ -1,0 +1,60 @@
+// The layout of a tar: its file-data regions (in archive order) and everything else ("meta")
+// concatenated. Reading a layout from a random-access source skips file data instead of reading
+// it, so indexing a 45 MB layer reads little more than its headers.
+import { ByteBuilder, type RandomAccess } from '../io.js';
+import { TarParser, type TarParserLimits } from './parser.js';
+
+export interface DataRegion {
+  readonly path: string;
+  readonly typeflag: string;
+  /** Offset of the data in the archive. */
+  readonly offset: number;
+  readonly size: number;
+  /** Meta bytes between the previous region (or the start) and this one. */
+  readonly metaBefore: number;
+}
+
+export interface TarLayout {
+  readonly regions: DataRegion[];
+  readonly meta: Uint8Array;
+  readonly entryCount: number;
+}
+
+const CHUNK = 64 * 1024;
+
+export function scanTar(source: RandomAccess, limits?: TarParserLimits): TarLayout {
+  const meta = new ByteBuilder(64 * 1024);
+  const regions: DataRegion[] = [];
+  let metaAtLastRegion = 0;
+  const parser = new TarParser(
+    {
+      meta: (bytes) => meta.push(bytes),
+      entry: (e) => {
+        if (e.size === 0) return;
+        regions.push({
+          path: e.path,
+          typeflag: e.typeflag,
+          offset: e.dataOffset,
+          size: e.size,
+          metaBefore: meta.length - metaAtLastRegion,
+        });
+        metaAtLastRegion = meta.length;
+      },
+    },
+    limits,
+  );
+  let pos = 0;
+  while (pos < source.size) {
+    const skip = Math.min(parser.skippable, source.size - pos);
+    if (skip > 0) {
+      parser.skip(skip);
+      pos += skip;
+      continue;
+    }
+    const n = Math.min(CHUNK, source.size - pos);
+    parser.push(source.read(pos, n));
+    pos += n;
+  }
+  parser.end();
+  return { regions, meta: meta.bytes(), entryCount: parser.entryCount };
+}

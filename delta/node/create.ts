@@ -1,0 +1,81 @@
+import { writeSync } from 'node:fs';
+import { type CreateStats, createPatch } from '../core/index.js';
+import { zstdCompress } from './compress.js';
+import { inFile } from './errors.js';
+import { nodeSha256 } from './hash.js';
+import { loadInput } from './input.js';
+import { TempFile } from './temp-file.js';
+
+export interface CreateOptions {
+  /** 'file' diffs the whole input even when it is a tar. */
+  readonly mode?: 'auto' | 'file';
+  readonly progress?: (done: number, total: number) => void;
+}
+
+export interface CreateSummary {
+  readonly format: 'aloft';
+  readonly kind: 'tar' | 'file';
+  readonly oldSize: number;
+  readonly newSize: number;
+  /** Size of the rebuilt output (NEW uncompressed when NEW is gzip). */
+  readonly targetSize: number;
+  readonly newGzip: boolean;
+  readonly patchSize: number;
+  readonly seconds: number;
+  /** patch bytes / NEW bytes. */
+  readonly ratio: number;
+  readonly stats: CreateStats;
+}
+
+/** delta create: OLD and NEW files to a patch file, written to a temp file then renamed. */
+export function createPatchFile(
+  oldPath: string,
+  newPath: string,
+  patchPath: string,
+  options: CreateOptions = {},
+): CreateSummary {
+  const started = performance.now();
+  let old: ReturnType<typeof loadInput>;
+  let nw: ReturnType<typeof loadInput>;
+  try {
+    old = loadInput(oldPath);
+  } catch (e) {
+    throw inFile('OLD', oldPath, e);
+  }
+  try {
+    nw = loadInput(newPath);
+  } catch (e) {
+    throw inFile('NEW', newPath, e);
+  }
+  const result = createPatch({
+    old: old.bytes,
+    new: nw.bytes,
+    source: old.digest,
+    newGzip: nw.digest.gzip,
+    sha256: nodeSha256,
+    compress: zstdCompress,
+    mode: options.mode,
+    progress: options.progress,
+  });
+  const out = new TempFile(patchPath);
+  try {
+    for (const part of result.parts) writeSync(out.fd, part);
+    out.commit();
+  } catch (e) {
+    throw inFile('PATCH', patchPath, e);
+  } finally {
+    out.discard();
+  }
+  return {
+    format: 'aloft',
+    kind: result.head.kind,
+    oldSize: old.digest.size,
+    newSize: nw.digest.size,
+    targetSize: nw.bytes.length,
+    newGzip: nw.digest.gzip,
+    patchSize: result.size,
+    seconds: (performance.now() - started) / 1000,
+    ratio: nw.digest.size ? result.size / nw.digest.size : 0,
+    stats: result.stats,
+  };
+}

@@ -1,0 +1,27 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { RandomAccess } from '../core/index.js';
+import { DeltaError } from '../core/index.js';
+
+/** A file as a RandomAccess: positional reads on demand, so nothing is held but what is asked. */
+export interface FileSource extends RandomAccess {
+  close(): void;
+}
+
+export function openFileSource(path: string): FileSource {
+  const fd = openSync(path, 'r');
+  const size = fstatSync(fd).size;
+  return {
+    size,
+    read(offset, length) {
+      const buf = new Uint8Array(length);
+      let got = 0;
+      while (got < length) {
+        const n = readSync(fd, buf, got, length - got, offset + got);
+        if (n === 0) throw new DeltaError('DELTA_PATCH_TRUNCATED', `${path} changed size while being read`);
+        got += n;
+      }
+      return buf;
+    },
+    close: () => closeSync(fd),
+  };
+}
