@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type Command, parseCommandLine, UsageError } from '../sdk/cli/command.js';
+import { writeFileAtomic } from './agent/journal.js';
+import { isStrategy } from './agent/labels.js';
+import { STRATEGIES, type UpdateRequest } from './agent/types.js';
+
+const help = `usage: aloft device <run|update|status> [options]
+
+The on-device agent: owns the device's resources (flight controller, cameras, ground-station
+link), lends each to one app container at a time over the bridge socket, and updates the app
+with balena's strategies (download-then-kill, kill-then-download, delete-then-download,
+hand-over), a health window and roll-back. Its state lives in a journal under --data-dir.
+
+  aloft device run --data-dir DIR --id ID [--ground-port N] [--json]
+      Run the agent with the simulated drone hardware (examples/drone). Prints one line per
+      state change (JSON with --json). Containers keep running when the agent stops.
+  aloft device update --data-dir DIR --version V (--image REF | --image-tar FILE [--rate BPS])
+                      [--strategy S] [--handover-timeout MS] [--health-window MS] [--lock-timeout MS]
+      Queue an update (or the first install) for the agent using DIR; S is one of
+      ${STRATEGIES.join(', ')}. Without --strategy the image's labels decide
+      (io.aloft.update.strategy, or balena's io.balena.update.strategy), else download-then-kill.
+  aloft device status --data-dir DIR
+      Print the agent's last reported state (JSON).
+
+Over MQTT (--broker URL --fleet NAME --trust PUBKEY) once the protocol receiver is wired.
+`;
+
+const num = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--${name} must be a non-negative number, got '${v}'`);
+  return n;
+};
+
+async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, {
+    'data-dir': { type: 'string' },
+    id: { type: 'string' },
+    'ground-port': { type: 'string' },
+    json: { type: 'boolean' },
+    broker: { type: 'string' },
+    fleet: { type: 'string' },
+    trust: { type: 'string' },
+  });
+  const dataDir = values['data-dir'];
+  if (!dataDir) throw new UsageError('--data-dir is required');
+  if (values.broker)
+    throw new UsageError(
+      '--broker needs the MQTT update receiver (sdk/transport), which is not wired into this build yet',
+    );
+  const [{ Agent }, { droneHardware }] = await Promise.all([
+    import('./agent/agent.js'),
+    import('../examples/drone/resources.js'),
+  ]);
+  const hw = droneHardware({ groundPort: num('ground-port', values['ground-port']) });
+  const agent = await Agent.start({
+    dataDir: resolve(dataDir),
+    deviceId: values.id ?? 'device',
+    resources: hw.all,
+  });
+  agent.on('state', (s) => {
+    if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    else
+      process.stdout.write(
+        `${new Date(s.at).toISOString()} ${s.state}${s.version ? ` v${s.version}` : ''}${s.target ? ` -> v${s.target}` : ''}${s.detail ? ` ${JSON.stringify(s.detail)}` : ''}\n`,
+      );
+  });
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ state: 'agent-up', ground: await hw.ground.url(), pid: process.pid })}\n`
+      : `agent up: ground station at ${await hw.ground.url()}\n`,
+  );
+  await new Promise<void>((done) => {
+    process.once('SIGTERM', done);
+    process.once('SIGINT', done);
+  });
+  await agent.stop();
+  return 0;
+}
+
+async function update(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, {
+    'data-dir': { type: 'string' },
+    version: { type: 'string' },
+    image: { type: 'string' },
+    'image-tar': { type: 'string' },
+    rate: { type: 'string' },
+    strategy: { type: 'string' },
+    'handover-timeout': { type: 'string' },
+    'health-window': { type: 'string' },
+    'lock-timeout': { type: 'string' },
+  });
+  const dataDir = values['data-dir'];
+  if (!dataDir) throw new UsageError('--data-dir is required');
+  if (!values.version) throw new UsageError('--version is required');
+  if (!values.image) throw new UsageError('--image is required (the reference the engine will know it by)');
+  if (values.strategy && !isStrategy(values.strategy))
+    throw new UsageError(`--strategy '${values.strategy}' is not one of ${STRATEGIES.join(', ')}`);
+  const rate = num('rate', values.rate);
+  const request: UpdateRequest = {
+    release: { version: values.version, image: values.image },
+    source: values['image-tar']
+      ? { kind: 'tar', path: resolve(values['image-tar']), ...(rate ? { bytesPerSecond: rate } : {}) }
+      : { kind: 'engine' },
+  };
+  if (values.strategy && isStrategy(values.strategy)) request.strategy = values.strategy;
+  const h = num('handover-timeout', values['handover-timeout']);
+  const w = num('health-window', values['health-window']);
+  const l = num('lock-timeout', values['lock-timeout']);
+  if (h !== undefined) request.handoverTimeoutMs = h;
+  if (w !== undefined) request.healthWindowMs = w;
+  if (l !== undefined) request.lockTimeoutMs = l;
+  await writeFileAtomic(join(resolve(dataDir), 'request.json'), JSON.stringify(request));
+  process.stdout.write(`queued v${values.version} for the agent in ${dataDir}\n`);
+  return 0;
+}
+
+async function status(argv: string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, { 'data-dir': { type: 'string' } });
+  if (!values['data-dir']) throw new UsageError('--data-dir is required');
+  const path = join(resolve(values['data-dir']), 'status.json');
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new Error(`no status in ${path}: has an agent run with this --data-dir?`);
+  });
+  process.stdout.write(`${text.trim()}\n`);
+  return 0;
+}
+
+export const deviceCommand: Command = {
+  name: 'aloft device',
+  summary: 'run the on-device agent (bridge, strategies, hand-over, roll-back)',
+  help,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    // `aloft device --broker ...` (the issue's form) means `run`.
+    if (sub === undefined || sub.startsWith('--')) return run(argv);
+    if (sub === 'run') return run(rest);
+    if (sub === 'update') return update(rest);
+    if (sub === 'status') return status(rest);
+    throw new UsageError(`unknown sub-command '${sub}': use run, update or status`);
+  },
+};
