@@ -26,7 +26,9 @@ export function suffixArray(s: Uint8Array): Int32Array {
 const isS = (t: Uint8Array, i: number): boolean => (t[i >> 3] & (1 << (i & 7))) !== 0;
 const isLms = (t: Uint8Array, i: number): boolean => i > 0 && isS(t, i) && !isS(t, i - 1);
 
-function bucketBounds(s: Text, bkt: Int32Array, n: number, k: number, ends: boolean): void {
+// The hot loops exist twice, for bytes (level 0) and for names (reduced levels): V8 keeps
+// each copy monomorphic, which a shared Uint8Array | Int32Array version is not.
+function bucketBounds8(s: Uint8Array, bkt: Int32Array, n: number, k: number, ends: boolean): void {
   bkt.fill(0);
   for (let i = 0; i < n; i++) bkt[s[i]]++;
   let sum = 0;
@@ -36,23 +38,97 @@ function bucketBounds(s: Text, bkt: Int32Array, n: number, k: number, ends: bool
   }
 }
 
-function induceL(t: Uint8Array, sa: Int32Array, s: Text, bkt: Int32Array, n: number, k: number): void {
-  bucketBounds(s, bkt, n, k, false);
+function induceL8(
+  _t: Uint8Array,
+  sa: Int32Array,
+  s: Uint8Array,
+  bkt: Int32Array,
+  n: number,
+  k: number,
+): void {
+  bucketBounds8(s, bkt, n, k, false);
   // The virtual sentinel sits before SA[0]; its predecessor n-1 is always L-type.
   sa[bkt[s[n - 1]]++] = n - 1;
   for (let i = 0; i < n; i++) {
     const j = sa[i] - 1;
-    if (j >= 0 && (t[j >> 3] & (1 << (j & 7))) === 0) sa[bkt[s[j]]++] = j;
+    if (j >= 0) {
+      // Every entry seen here is L-type or LMS, so j is L-type exactly when s[j] >= s[j+1]:
+      // the neighbouring byte shares a cache line, the type bit would not.
+      const c = s[j];
+      if (c >= s[j + 1]) sa[bkt[c]++] = j;
+    }
   }
 }
 
-function induceS(t: Uint8Array, sa: Int32Array, s: Text, bkt: Int32Array, n: number, k: number): void {
-  bucketBounds(s, bkt, n, k, true);
+function induceS8(t: Uint8Array, sa: Int32Array, s: Uint8Array, bkt: Int32Array, n: number, k: number): void {
+  bucketBounds8(s, bkt, n, k, true);
   for (let i = n - 1; i >= 0; i--) {
     const j = sa[i] - 1;
-    if (j >= 0 && (t[j >> 3] & (1 << (j & 7))) !== 0) sa[--bkt[s[j]]] = j;
+    if (j >= 0) {
+      const c = s[j];
+      const d = s[j + 1];
+      if (c < d || (c === d && (t[j >> 3] & (1 << (j & 7))) !== 0)) sa[--bkt[c]] = j;
+    }
   }
 }
+
+function bucketBounds32(s: Int32Array, bkt: Int32Array, n: number, k: number, ends: boolean): void {
+  bkt.fill(0);
+  for (let i = 0; i < n; i++) bkt[s[i]]++;
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    sum += bkt[c];
+    bkt[c] = ends ? sum : sum - bkt[c];
+  }
+}
+
+function induceL32(
+  _t: Uint8Array,
+  sa: Int32Array,
+  s: Int32Array,
+  bkt: Int32Array,
+  n: number,
+  k: number,
+): void {
+  bucketBounds32(s, bkt, n, k, false);
+  // The virtual sentinel sits before SA[0]; its predecessor n-1 is always L-type.
+  sa[bkt[s[n - 1]]++] = n - 1;
+  for (let i = 0; i < n; i++) {
+    const j = sa[i] - 1;
+    if (j >= 0) {
+      // Every entry seen here is L-type or LMS, so j is L-type exactly when s[j] >= s[j+1]:
+      // the neighbouring byte shares a cache line, the type bit would not.
+      const c = s[j];
+      if (c >= s[j + 1]) sa[bkt[c]++] = j;
+    }
+  }
+}
+
+function induceS32(
+  t: Uint8Array,
+  sa: Int32Array,
+  s: Int32Array,
+  bkt: Int32Array,
+  n: number,
+  k: number,
+): void {
+  bucketBounds32(s, bkt, n, k, true);
+  for (let i = n - 1; i >= 0; i--) {
+    const j = sa[i] - 1;
+    if (j >= 0) {
+      const c = s[j];
+      const d = s[j + 1];
+      if (c < d || (c === d && (t[j >> 3] & (1 << (j & 7))) !== 0)) sa[--bkt[c]] = j;
+    }
+  }
+}
+
+const bucketBounds = (s: Text, bkt: Int32Array, n: number, k: number, ends: boolean): void =>
+  s instanceof Uint8Array ? bucketBounds8(s, bkt, n, k, ends) : bucketBounds32(s, bkt, n, k, ends);
+const induceL = (t: Uint8Array, sa: Int32Array, s: Text, bkt: Int32Array, n: number, k: number): void =>
+  s instanceof Uint8Array ? induceL8(t, sa, s, bkt, n, k) : induceL32(t, sa, s, bkt, n, k);
+const induceS = (t: Uint8Array, sa: Int32Array, s: Text, bkt: Int32Array, n: number, k: number): void =>
+  s instanceof Uint8Array ? induceS8(t, sa, s, bkt, n, k) : induceS32(t, sa, s, bkt, n, k);
 
 /** Sorts the suffixes of s[0..n) over the alphabet [0, k) into sa[0..n). */
 function sais(s: Text, sa: Int32Array, n: number, k: number): void {
@@ -63,11 +139,8 @@ function sais(s: Text, sa: Int32Array, n: number, k: number): void {
   }
   const t = new Uint8Array((n >> 3) + 1);
   // s[n-1] is L-type (greater than the sentinel); classify the rest right to left.
-  for (let i = n - 2; i >= 0; i--) {
-    const a = s[i];
-    const b = s[i + 1];
-    if (a < b || (a === b && isS(t, i + 1))) t[i >> 3] |= 1 << (i & 7);
-  }
+  if (s instanceof Uint8Array) classify8(s, t, n);
+  else classify32(s, t, n);
 
   // Stage 1: sort the LMS substrings by induction from their unsorted bucket ends.
   let bkt = new Int32Array(k);
@@ -82,32 +155,18 @@ function sais(s: Text, sa: Int32Array, n: number, k: number): void {
   for (let i = 0; i < n; i++) if (isLms(t, sa[i])) sa[n1++] = sa[i];
 
   // Name the LMS substrings; equal substrings get equal names. Names go to sa[n1 + pos/2].
+  // First store each substring's length there (Mori's trick): equal substrings have equal
+  // lengths and bytes, and then equal types too, so no type bits are read while comparing.
   sa.fill(-1, n1, n);
-  let name = 0;
-  let prev = -1;
-  for (let i = 0; i < n1; i++) {
-    const pos = sa[i];
-    let diff = false;
-    for (let d = 0; ; d++) {
-      // Reaching the sentinel makes a substring unique: only one LMS substring ends there.
-      if (
-        prev === -1 ||
-        pos + d === n ||
-        prev + d === n ||
-        s[pos + d] !== s[prev + d] ||
-        isS(t, pos + d) !== isS(t, prev + d)
-      ) {
-        diff = true;
-        break;
-      }
-      if (d > 0 && (isLms(t, pos + d) || isLms(t, prev + d))) break;
+  let lastLms = n; // the virtual sentinel
+  for (let i = n - 1; i >= 1; i--) {
+    if (isLms(t, i)) {
+      // The one substring that runs into the sentinel is unique: length 0 marks it.
+      sa[n1 + (i >> 1)] = lastLms === n ? 0 : lastLms - i + 1;
+      lastLms = i;
     }
-    if (diff) {
-      name++;
-      prev = pos;
-    }
-    sa[n1 + (pos >> 1)] = name - 1;
   }
+  const name = s instanceof Uint8Array ? nameSubstrings8(s, sa, n1) : nameSubstrings32(s, sa, n1);
   for (let i = n - 1, j = n - 1; i >= n1; i--) if (sa[i] >= 0) sa[j--] = sa[i];
 
   // Stage 2: sort the reduced string (its own virtual sentinel is below every name).
@@ -133,4 +192,65 @@ function sais(s: Text, sa: Int32Array, n: number, k: number): void {
   }
   induceL(t, sa, s, bkt, n, k);
   induceS(t, sa, s, bkt, n, k);
+}
+
+function classify8(s: Uint8Array, t: Uint8Array, n: number): void {
+  let nextS = false;
+  let b = s[n - 1];
+  for (let i = n - 2; i >= 0; i--) {
+    const a = s[i];
+    nextS = a < b || (a === b && nextS);
+    if (nextS) t[i >> 3] |= 1 << (i & 7);
+    b = a;
+  }
+}
+
+function classify32(s: Int32Array, t: Uint8Array, n: number): void {
+  let nextS = false;
+  let b = s[n - 1];
+  for (let i = n - 2; i >= 0; i--) {
+    const a = s[i];
+    nextS = a < b || (a === b && nextS);
+    if (nextS) t[i >> 3] |= 1 << (i & 7);
+    b = a;
+  }
+}
+
+/** Names the sorted LMS substrings in sa[0..n1) whose lengths sit at sa[n1 + pos/2]; returns the name count. */
+function nameSubstrings8(s: Uint8Array, sa: Int32Array, n1: number): number {
+  let name = 0;
+  let prev = -1;
+  let prevLen = 0;
+  for (let i = 0; i < n1; i++) {
+    const pos = sa[i];
+    const len = sa[n1 + (pos >> 1)];
+    let same = len === prevLen && len !== 0 && prev >= 0;
+    for (let d = 0; same && d < len; d++) if (s[pos + d] !== s[prev + d]) same = false;
+    if (!same) {
+      name++;
+      prev = pos;
+      prevLen = len;
+    }
+    sa[n1 + (pos >> 1)] = name - 1;
+  }
+  return name;
+}
+
+function nameSubstrings32(s: Int32Array, sa: Int32Array, n1: number): number {
+  let name = 0;
+  let prev = -1;
+  let prevLen = 0;
+  for (let i = 0; i < n1; i++) {
+    const pos = sa[i];
+    const len = sa[n1 + (pos >> 1)];
+    let same = len === prevLen && len !== 0 && prev >= 0;
+    for (let d = 0; same && d < len; d++) if (s[pos + d] !== s[prev + d]) same = false;
+    if (!same) {
+      name++;
+      prev = pos;
+      prevLen = len;
+    }
+    sa[n1 + (pos >> 1)] = name - 1;
+  }
+  return name;
 }
