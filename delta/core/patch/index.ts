@@ -6,6 +6,7 @@ export {
   type CreateStats,
   createPatch,
 } from './create.js';
+export { describePatch, type PatchDescription } from './describe.js';
 export {
   type DecodedHead,
   type Digest,
