@@ -1,0 +1,156 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BASE_IMAGES, dockerClient } from '../../docker/index.js';
+import { projectRoot } from '../../project-root.js';
+import { run } from '../exec.js';
+import { CHAIN_OUT } from '../network-plan.js';
+
+export const TEST_LABEL = 'io.aloft.chaos';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns a truthy value; bounded, returns undefined on timeout. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<T | undefined> {
+  const end = Date.now() + timeoutMs;
+  for (let i = 0; i < 10_000 && Date.now() < end; i++) {
+    const v = await check();
+    if (v) return v;
+    await sleep(everyMs);
+  }
+  return undefined;
+}
+
+/** A busybox target that stops on SIGTERM at once (so `stop` needs no 10 s grace). */
+export async function startTarget(labels: Record<string, string>, name?: string): Promise<string> {
+  const c = await dockerClient().createContainer({
+    Image: BASE_IMAGES.busybox,
+    Cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
+    Labels: { [TEST_LABEL]: 'test', ...labels },
+    ...(name ? { name } : {}),
+  });
+  await c.start();
+  return c.id;
+}
+
+export async function removeTestContainers(): Promise<void> {
+  const docker = dockerClient();
+  for (const filter of [`${TEST_LABEL}=test`, 'io.aloft.chaos.role=injector']) {
+    const list = await docker.listContainers({ all: true, filters: { label: [filter] } });
+    for (const c of list)
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
+  }
+}
+
+export async function inspect(id: string) {
+  return dockerClient().getContainer(id).inspect();
+}
+
+export async function pidOf(id: string): Promise<number> {
+  return (await inspect(id)).State.Pid;
+}
+
+/**
+ * Round-trip times measured from INSIDE the target's namespace (busybox ping to the bridge
+ * gateway); returns the median in ms. Egress faults on the target show up in full.
+ */
+export async function medianRtt(id: string, count = 9): Promise<number> {
+  const gw = (await inspect(id)).NetworkSettings.Gateway || '172.17.0.1';
+  const r = await run(
+    'docker',
+    ['exec', id, 'ping', '-c', String(count), '-i', '0.2', '-W', '3', gw],
+    60_000,
+  );
+  const times = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  if (times.length === 0) throw new Error(`no ping reply from ${gw}: ${r.stdout}${r.stderr}`);
+  return times[Math.floor(times.length / 2)];
+}
+
+export async function hasChain(id: string): Promise<boolean> {
+  const r = await run('nsenter', ['-t', String(await pidOf(id)), '-n', 'iptables', '-w', '-S', CHAIN_OUT]);
+  return r.status === 0;
+}
+
+export async function qdiscs(id: string): Promise<string> {
+  return (await run('nsenter', ['-t', String(await pidOf(id)), '-n', 'tc', 'qdisc', 'show', 'dev', 'eth0']))
+    .stdout;
+}
+
+export async function helpers(id: string): Promise<number> {
+  const list = await dockerClient().listContainers({
+    all: true,
+    filters: { label: ['io.aloft.chaos.role=injector', `io.aloft.chaos.target=${id}`] },
+  });
+  return list.length;
+}
+
+/** Compiles `aloft chaos` to JS under node_modules/.cache (so packages resolve) for child processes. */
+export async function buildEngine(): Promise<string> {
+  const root = projectRoot();
+  const out = join(root, 'node_modules', '.cache', 'aloft-chaos-build');
+  const args = [
+    'tsc',
+    '--outDir',
+    out,
+    '--rootDir',
+    '.',
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+  ];
+  args.push('--skipLibCheck', '--types', 'node', '--strict', '--esModuleInterop', 'sdk/chaos/main.ts');
+  await new Promise<void>((resolve, reject) =>
+    execFile('npx', args, { cwd: root, timeout: 180_000 }, (err, stdout) =>
+      err ? reject(new Error(`tsc failed: ${stdout}`)) : resolve(),
+    ),
+  );
+  const main = join(out, 'sdk', 'chaos', 'main.js');
+  if (!existsSync(main)) throw new Error(`no ${main} after tsc`);
+  return main;
+}
+
+export interface EngineProcess {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Spawns `aloft chaos serve` on a free port and waits for its "listening on" line (bounded). */
+export async function spawnEngine(main: string, stateDir: string): Promise<EngineProcess> {
+  const child = spawn(
+    process.execPath,
+    [main, 'serve', '--port', '0', '--state-dir', stateDir, '--no-build', '--seed', '11'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(out)?.[1], 60_000, 50);
+  if (!url) {
+    child.kill('SIGKILL');
+    throw new Error(`the engine did not start: ${out}`);
+  }
+  return { child, url, output: () => out, exited };
+}
+
+/** POSTs a policy form-encoded, as Entropy's client does. */
+export async function postForm(url: string, fields: [string, string][]): Promise<Response> {
+  return fetch(`${url}/policy/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
