@@ -270,6 +270,6 @@ export class BridgeServer extends EventEmitter {
   private protocolError(slot: Slot, socket: Socket, message: string, fatal: boolean): void {
     this.emit('protocol-error', slot.id, message);
     if (!socket.destroyed) this.send(socket, { t: 'error', code: 'BRIDGE_BAD_MESSAGE', message });
-    if (fatal) socket.end();
+    if (fatal) socket.end(() => socket.destroy());
   }
 }
