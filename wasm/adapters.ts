@@ -68,3 +68,78 @@ export function componentPolicy(c: LoadedComponent): PolicyEngine {
     },
   };
 }
+
+export interface ByteSource {
+  readonly size: number;
+  read(offset: number, length: number): Uint8Array;
+}
+
+export interface DeltaEngine {
+  inspect(patch: ByteSource): PatchInfo;
+  /** Streams the rebuilt layer to `sink`; returns the target digest the patch declared (and that was verified). */
+  apply(old: ByteSource, patch: ByteSource, sink: (chunk: Uint8Array) => void): DigestInfo;
+}
+
+export interface DigestInfo {
+  size: number;
+  sha256: string;
+  gzip: boolean;
+}
+
+export interface PatchInfo {
+  version: number;
+  kind: string;
+  source: DigestInfo;
+  target: DigestInfo;
+  oldSize: number;
+  oldRegions: number;
+  oldMetaSize: number;
+  headBytes: number;
+  streams: { name: string; codec: number; compressedSize: number; rawSize: number }[];
+}
+
+/** A WIT delta-error, thrown back as an Error with delta/core's code. */
+export class ComponentDeltaError extends Error {
+  override name = 'ComponentDeltaError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// jco maps u64 to BigInt; the Node path speaks numbers (sizes stay below 2^53).
+const numbers = (v: unknown): unknown => {
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(numbers);
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, numbers(x)]));
+  return v;
+};
+
+export function componentDelta(c: LoadedComponent): DeltaEngine {
+  const d = c.exports.delta as unknown as {
+    inspectPatch(patchSize: bigint): unknown;
+    applyPatch(oldSize: bigint, patchSize: bigint): unknown;
+  };
+  const call = <T>(binding: LoadedComponent['io'], fn: () => unknown): T => {
+    Object.assign(c.io, binding);
+    try {
+      return numbers(fn()) as T;
+    } catch (e) {
+      const payload = (e as { payload?: { code: string; message: string } }).payload;
+      if (payload) throw new ComponentDeltaError(payload.code, payload.message);
+      throw e;
+    } finally {
+      c.io.old = undefined;
+      c.io.patch = undefined;
+      c.io.sink = undefined;
+    }
+  };
+  return {
+    inspect: (patch) => call({ patch }, () => d.inspectPatch(BigInt(patch.size))),
+    apply: (old, patch, sink) =>
+      call({ old, patch, sink }, () => d.applyPatch(BigInt(old.size), BigInt(patch.size))),
+  };
+}

@@ -53,6 +53,8 @@ async function bundle(engine) {
     platform: 'neutral',
     resolve: { conditionNames: ['import', 'default'], mainFields: ['module', 'main'] },
     treeshake: true,
+    // WIT imports are provided by the component runtime, not bundled.
+    external: [/^aloft:engine\//],
     logLevel: 'warn',
   });
   const file = join(out, `engine-${engine}.js`);

@@ -18,6 +18,13 @@ declare const WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> };
 // behind this flag in Node 20. It must be set before the first WebAssembly.compile.
 setFlagsFromString('--experimental-wasm-extended-const');
 
+/** What the component's `io` import reads from and writes to during one call. */
+export interface IoBinding {
+  old?: { read(offset: number, length: number): Uint8Array };
+  patch?: { read(offset: number, length: number): Uint8Array };
+  sink?: (chunk: Uint8Array) => void;
+}
+
 export interface LoadedComponent {
   readonly engine: EngineKind;
   readonly wasmPath: string;
@@ -28,6 +35,24 @@ export interface LoadedComponent {
   readonly exports: Record<string, Record<string, (...args: never[]) => unknown>>;
   /** Wall time of transpile (cached after the first run) and of compile + instantiate. */
   readonly timings: { transpileMs: number; instantiateMs: number };
+  /** Set before a delta call, cleared after: the component's `io` import serves from it. */
+  readonly io: IoBinding;
+}
+
+function ioImport(binding: IoBinding) {
+  const blob = (which: string) => {
+    const b = which === 'old' ? binding.old : binding.patch;
+    if (!b) throw new Error(`the component read blob '${which}' outside a delta call`);
+    return b;
+  };
+  return {
+    // u64 offsets arrive as BigInt from jco's bindings.
+    read: (which: string, offset: bigint, length: number) => blob(which).read(Number(offset), length),
+    write: (chunk: Uint8Array) => {
+      if (!binding.sink) throw new Error('the component wrote output outside a delta call');
+      binding.sink(chunk);
+    },
+  };
 }
 
 async function transpileOnce(
@@ -40,9 +65,8 @@ async function transpileOnce(
   if (!(await stat(join(dir, 'imports.json')).catch(() => null))) {
     const { files, imports } = await transpile(await readFile(wasmPath), {
       name: 'engine',
-      // QuickJS needs no imports, so we instantiate it ourselves; StarlingMonkey imports WASI,
-      // which the generated module takes from @bytecodealliance/preview2-shim.
-      instantiation: engine === 'qjs' ? 'async' : undefined,
+      // We instantiate it ourselves, to hand it the `io` import (and, for StarlingMonkey, WASI).
+      instantiation: 'async',
       noTypescript: true,
       quiet: true,
     });
@@ -63,23 +87,31 @@ async function transpileOnce(
   return { dir, ms: performance.now() - t0, imports };
 }
 
+/** StarlingMonkey's WASI imports, from jco's Node shim, keyed the way `instantiate` wants them. */
+async function wasiImports(): Promise<Record<string, unknown>> {
+  const shim = (await import('@bytecodealliance/preview2-shim')) as Record<string, Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const [pkg, ifaces] of Object.entries(shim))
+    for (const [iface, impl] of Object.entries(ifaces))
+      out[`wasi:${pkg}/${iface.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`] = impl;
+  return out;
+}
+
 const interfaceName = (key: string) => key.replace(/^aloft:engine\//, '').replace(/@.*$/, '');
 
 /** Builds (if needed), transpiles (if needed) and instantiates the component. */
 export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedComponent> {
   const wasmPath = await buildComponent({ engine });
-  const { dir, ms: transpileMs, imports } = await transpileOnce(wasmPath, engine);
+  const { dir, ms: transpileMs, imports: componentImports } = await transpileOnce(wasmPath, engine);
   const t0 = performance.now();
   const mod = await import(pathToFileURL(join(dir, 'engine.js')).href);
-  let raw: Record<string, unknown>;
-  if (engine === 'qjs') {
-    raw = await mod.instantiate(
-      async (name: string) => WebAssembly.compile(await readFile(join(dir, name))),
-      {},
-    );
-  } else {
-    raw = mod;
-  }
+  const io: IoBinding = {};
+  const imports: Record<string, unknown> = { 'aloft:engine/io': ioImport(io) };
+  if (engine === 'starlingmonkey') Object.assign(imports, await wasiImports());
+  const raw: Record<string, unknown> = await mod.instantiate(
+    async (name: string) => WebAssembly.compile(await readFile(join(dir, name))),
+    imports,
+  );
   const instantiateMs = performance.now() - t0;
   const exports: LoadedComponent['exports'] = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -90,8 +122,9 @@ export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedC
     engine,
     wasmPath,
     wasmBytes: (await stat(wasmPath)).size,
-    imports,
+    imports: componentImports,
     exports,
     timings: { transpileMs, instantiateMs },
+    io,
   };
 }

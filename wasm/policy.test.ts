@@ -63,8 +63,8 @@ describe('policy vectors (wasm/vectors/policy.json)', () => {
 });
 
 describe('the component', () => {
-  it('imports nothing: no WASI, no clock, any component host can run it', () => {
-    expect(component.imports).toEqual([]);
+  it('imports no WASI and no clock: only its own io port, so any component host can run it', () => {
+    expect(component.imports).toEqual(['aloft:engine/io']);
   });
 
   it('validates a policy and names the bad rule', () => {

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, decodeHead, hex } from '../delta/core/index.js';
+import { applyPatchFile } from '../delta/node/apply.js';
+import { createPatchFile } from '../delta/node/create.js';
+import { ComponentDeltaError, componentDelta, type DeltaEngine } from './adapters.js';
+import { loadComponent } from './host.js';
+import { appLayers, type LayerPair, scratch } from './testing/layers.js';
+
+// Conformance: the component's apply must rebuild exactly the bytes the Node path
+// (delta/node applyPatchFile) writes, from real patches made by the Node path, and fail with the
+// same error codes on bad input.
+
+const tmp = scratch();
+let engine: DeltaEngine;
+const pairs: LayerPair[] = [];
+
+beforeAll(async () => {
+  engine = componentDelta(await loadComponent('qjs'));
+  pairs.push(appLayers(tmp.dir, 'tools', ['/usr/bin'], 1_200_000));
+  pairs.push(appLayers(tmp.dir, 'js', ['node_modules/fzstd', 'node_modules/cbor-x/dist'], 800_000));
+  // A plain file pair: two different real binaries, one bsdiff.
+  pairs.push({ name: 'file', oldPath: '/usr/bin/bsdiff', newPath: '/usr/bin/bspatch' });
+}, 240_000);
+afterAll(() => tmp.remove());
+
+const bytesOf = (b: Uint8Array) => ({ size: b.length, read: (o: number, n: number) => b.subarray(o, o + n) });
+
+function applyInComponent(old: Uint8Array, patch: Uint8Array) {
+  const chunks: Uint8Array[] = [];
+  const reads: number[] = [];
+  const digest = engine.apply(
+    bytesOf(old),
+    {
+      size: patch.length,
+      read: (o, n) => {
+        reads.push(n);
+        return patch.subarray(o, o + n);
+      },
+    },
+    (c) => chunks.push(c.slice()),
+  );
+  return { out: Buffer.concat(chunks), chunks: chunks.length, reads, digest };
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+  return 'no error';
+}
+
+describe('component apply-patch equals the Node path', () => {
+  it.each(['tools', 'js', 'file'])('%s: byte for byte', async (name) => {
+    const p = pairs.find((x) => x.name === name)!;
+    const patchPath = join(tmp.dir, `${name}.aloft`);
+    const outPath = join(tmp.dir, `${name}.node-out`);
+    createPatchFile(p.oldPath, p.newPath, patchPath);
+    await applyPatchFile(p.oldPath, patchPath, outPath);
+    const nodeOut = readFileSync(outPath);
+    const old = readFileSync(p.oldPath);
+    const patch = readFileSync(patchPath);
+
+    const got = applyInComponent(old, patch);
+    expect(got.out.length).toBe(nodeOut.length);
+    expect(Buffer.compare(got.out, nodeOut)).toBe(0);
+    expect(Buffer.compare(nodeOut, readFileSync(p.newPath))).toBe(0);
+    expect(got.digest.sha256).toBe(hex(decodeHead(bytesOf(patch), DEFAULT_LIMITS).head.target.sha256));
+    // Streamed: output leaves in pieces, and no read pulls the whole patch at once.
+    if (nodeOut.length > 1 << 20) expect(got.chunks).toBeGreaterThan(1);
+    if (patch.length > 1 << 20) expect(Math.max(...got.reads)).toBeLessThan(patch.length);
+  });
+
+  it('inspect-patch reports what decodeHead reads', () => {
+    const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
+    const want = decodeHead(bytesOf(patch), DEFAULT_LIMITS);
+    const info = engine.inspect(bytesOf(patch));
+    expect(info).toMatchObject({
+      version: want.head.version,
+      kind: 'tar',
+      headBytes: want.headBytes,
+      oldSize: want.head.oldLayout.size,
+      oldRegions: want.head.oldLayout.regions,
+      source: { size: want.head.source.size, sha256: hex(want.head.source.sha256), gzip: false },
+      target: { size: want.head.target.size, sha256: hex(want.head.target.sha256), gzip: false },
+    });
+    expect(info.streams.map((s) => s.name)).toEqual(['table', 'ctrl', 'diff', 'extra', 'lit']);
+  });
+});
+
+describe('component apply-patch fails like the Node path', () => {
+  it('rejects a truncated, a corrupted and a foreign patch with delta/core codes', () => {
+    const old = readFileSync(pairs[0].oldPath);
+    const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
+    expect(codeOf(() => applyInComponent(old, patch.subarray(0, patch.length - 10)))).toBe(
+      'DELTA_PATCH_TRUNCATED',
+    );
+    expect(codeOf(() => applyInComponent(old, Buffer.from('definitely not a patch')))).toBe(
+      'DELTA_PATCH_INVALID',
+    );
+    const flipped = Buffer.from(patch);
+    flipped[flipped.length - 100] ^= 0xff;
+    const code = codeOf(() => applyInComponent(old, flipped));
+    expect(['DELTA_PATCH_INVALID', 'DELTA_OUTPUT_MISMATCH', 'DELTA_DECOMPRESS']).toContain(code);
+  });
+
+  it('rejects the wrong OLD', () => {
+    const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
+    const wrong = readFileSync(pairs[1].oldPath);
+    expect(codeOf(() => applyInComponent(wrong, patch))).toBe('DELTA_SOURCE_MISMATCH');
+  });
+
+  it('surfaces errors as ComponentDeltaError', () => {
+    let caught: unknown;
+    try {
+      engine.inspect(bytesOf(Buffer.from('tiny')));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ComponentDeltaError);
+    expect((caught as ComponentDeltaError).code).toBe('DELTA_PATCH_TRUNCATED');
+  });
+});

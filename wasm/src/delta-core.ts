@@ -1,0 +1,14 @@
+// The one place the component reaches into delta/core, through its public face.
+export {
+  applyPatch,
+  DEFAULT_LIMITS,
+  type DecodedHead,
+  DeltaError,
+  type Digest,
+  decodeHead,
+  hex,
+  isDeltaError,
+  pureSha256,
+  type RandomAccess,
+  STREAMS,
+} from '../../delta/core/index.js';
