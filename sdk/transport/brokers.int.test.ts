@@ -31,7 +31,9 @@ describe.each(brokers)('%s', (_name, url, protocolVersion) => {
       await pub.publishAsync(`${topic}/state`, 'running v1', { qos: 1, retain: true });
       const late = await connectAsync(url(), opts);
       try {
-        const retained = new Promise<string>((resolve) => late.on('message', (_t, p) => resolve(p.toString())));
+        const retained = new Promise<string>((resolve) =>
+          late.on('message', (_t, p) => resolve(p.toString())),
+        );
         await late.subscribeAsync(`${topic}/state`, { qos: 1 });
         expect(await retained).toBe('running v1');
         await pub.publishAsync(`${topic}/state`, '', { qos: 1, retain: true }); // clear it

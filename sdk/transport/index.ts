@@ -1,2 +1,10 @@
+export { BlockStore } from './block-store.js';
+export { type BrokerConnection, type ConnectOptions, connectBroker, type ProtocolChoice } from './connect.js';
+export { type InstalledFacts, loadFacts, saveFacts } from './device-facts.js';
 export { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
+export { isTransportError, TransportError, type TransportErrorCode } from './errors.js';
+export { FleetWatcher, renderFleetTable } from './fleet-status.js';
 export { mosquittoUrl } from './mosquitto.js';
+export { Publisher, type PublisherEvents, type PublisherOptions } from './publisher.js';
+export { DeviceReceiver, type ReceiverEvents, type ReceiverOptions } from './receiver.js';
+export { StateReporter, willFor } from './state-reporter.js';

@@ -1,0 +1,400 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../project-root.js';
+import {
+  countBits,
+  type DeviceState,
+  decodeState,
+  encodeBlock,
+  encodeCbor,
+  LIMITS,
+  type Manifest,
+  type ProtocolError,
+  topics,
+} from '../protocol/index.js';
+import {
+  DeviceReceiver,
+  type EmbeddedBroker,
+  FleetWatcher,
+  mosquittoUrl,
+  Publisher,
+  startEmbeddedBroker,
+} from './index.js';
+import { imageDigest, makeManifest, realPayload, sign, testKeys } from './testing/fixtures.js';
+import { hostPort, TcpProxy } from './testing/tcp-proxy.js';
+
+// One conformance body, two brokers: aedes (embedded, MQTT 3.1.1) and Mosquitto (MQTT 5).
+const root = projectRoot();
+const { bytes: payload, source } = realPayload(root, 1_200_000); // ~74 blocks of 16 KiB
+const v1 = new TextEncoder().encode('image v1');
+const precursor = imageDigest(v1);
+const target = imageDigest(payload);
+const key = testKeys(1);
+const stranger = testKeys(2);
+const dirs: string[] = [];
+let aedes: EmbeddedBroker;
+let deviceScript: string;
+
+beforeAll(async () => {
+  aedes = await startEmbeddedBroker();
+  // The kill -9 test needs the device as a real process: compile just its entry (and what it
+  // imports) with tsc, inside the repo so that node_modules resolves.
+  const out = join(root, '.aloft-tmp-protocol');
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      '--outDir',
+      out,
+      '--rootDir',
+      root,
+      '--module',
+      'NodeNext',
+      '--moduleResolution',
+      'NodeNext',
+      '--target',
+      'ES2022',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      join(root, 'sdk/transport/testing/device-process.ts'),
+    ],
+    { stdio: 'inherit' },
+  );
+  deviceScript = join(out, 'sdk/transport/testing/device-process.js');
+}, 120_000);
+
+afterAll(async () => {
+  await aedes?.close();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const tempDir = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'aloft-protocol-'));
+  dirs.push(d);
+  return d;
+};
+const fleetName = () => `t${Math.random().toString(36).slice(2, 10)}`;
+const until = <T>(what: string, f: (resolve: (v: T) => void) => void, ms = 60_000) =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+    f((v) => {
+      clearTimeout(t);
+      resolve(v);
+    });
+  });
+
+describe.each([
+  ['aedes (embedded, MQTT 3.1.1)', () => aedes.url, 4 as const],
+  ['mosquitto (MQTT 5)', mosquittoUrl, 5 as const],
+])('%s', (_name, url, mqttVersion) => {
+  const newReceiver = async (fleet: string, device: string, brokerUrl = url(), extra = {}) => {
+    const r = new DeviceReceiver({
+      url: brokerUrl,
+      fleet,
+      device,
+      keys: [key.trusted],
+      dataDir: await tempDir(),
+      initial: { seq: 3, image: precursor, version: 'v1' },
+      mqttVersion,
+      repairAfterMs: 500,
+      reconnectPeriodMs: 200,
+      ...extra,
+    });
+    await r.start();
+    return r;
+  };
+  const newPublisher = async (fleet: string, extra = {}) => {
+    const p = new Publisher({ url: url(), fleet, mqttVersion, ...extra });
+    await p.start();
+    return p;
+  };
+  const manifestFor = (fleet: string, sequence = 10) =>
+    makeManifest(payload, { fleet, sequence, precursor, target, now: Date.now() });
+
+  it(`transfers a real binary (${source}) end to end, with retained state a fleet watcher sees`, async () => {
+    const fleet = fleetName();
+    const watcher = new FleetWatcher(url(), fleet, mqttVersion);
+    await watcher.start();
+    let onReady: (m: Manifest, p: string) => void = () => {};
+    const ready = new Promise<[Manifest, string]>((resolve) => {
+      onReady = (m, p) => resolve([m, p]);
+    });
+    const device = await newReceiver(fleet, 'd1', url(), {
+      onPatchReady: (m: Manifest, p: string) => onReady(m, p),
+    });
+    const pub = await newPublisher(fleet);
+    try {
+      const m = manifestFor(fleet);
+      await pub.publish(sign(m, key.secretKey), payload, [key.trusted]);
+      const [got, path] = await ready;
+      expect(got.sequence).toBe(10);
+      expect(Buffer.compare(await readFile(path), Buffer.from(payload))).toBe(0);
+      expect(device.stats.blocks).toBe(Math.ceil(payload.length / 16384));
+      expect(pub.stats.repairedBlocks).toBe(0);
+      await device.markInstalled(got, 'v2');
+      await until<void>('fleet watcher to see d1 running v2', (done) => {
+        const check = () =>
+          watcher.devices.get('d1')?.version === 'v2' &&
+          watcher.devices.get('d1')?.phase === 'running' &&
+          done();
+        watcher.onChange = check;
+        check();
+      });
+      expect(watcher.devices.get('d1')?.installedSeq).toBe(10);
+    } finally {
+      await device.stop();
+      await pub.stop();
+      await watcher.stop();
+    }
+  });
+
+  it('resumes after the link drops three times mid-transfer; only missing blocks are sent again', async () => {
+    const fleet = fleetName();
+    const proxy = await new TcpProxy(hostPort(url())).start();
+    let ready!: () => void;
+    const done = new Promise<void>((r) => (ready = r));
+    const device = await newReceiver(fleet, 'flaky', proxy.url, { onPatchReady: () => ready() });
+    const missingAsked: number[] = [];
+    device.on('repair-sent', (n) => missingAsked.push(n));
+    const total = Math.ceil(payload.length / 16384);
+    const dropAt = new Set([Math.floor(total * 0.2), Math.floor(total * 0.45), Math.floor(total * 0.7)]);
+    device.on('block', () => {
+      if (dropAt.delete(device.stats.blocks)) proxy.dropAll();
+    });
+    // Paced like a thin link, so the drops land while blocks are still on their way.
+    const pub = await newPublisher(fleet, { maxBytesPerSecond: 1_000_000 });
+    try {
+      await pub.publish(sign(manifestFor(fleet), key.secretKey), payload, [key.trusted]);
+      await until('the flaky device to finish', (r) => done.then(() => r(undefined)));
+      expect(proxy.drops).toBeGreaterThanOrEqual(3);
+      expect(device.stats.blocks).toBe(total);
+      // Re-sent = answers to repairs; never more than what the device said it lacked.
+      const asked = missingAsked.reduce((a, b) => a + b, 0);
+      expect(pub.stats.repairedBlocks).toBeLessThanOrEqual(asked);
+      expect(pub.stats.repairedBlocks).toBeLessThan(total);
+      expect(pub.stats.broadcastBlocks).toBe(total);
+      // Whatever arrived twice (QoS 1 redelivery, a repair racing the session replay) is bounded
+      // by what was re-sent plus what was in flight at each drop.
+      expect(device.stats.duplicates).toBeLessThanOrEqual(pub.stats.repairedBlocks + 3 * 40);
+    } finally {
+      await device.stop();
+      await pub.stop();
+      await proxy.close();
+    }
+  });
+
+  it('survives kill -9 of the device process and resumes from its on-disk bitmap', async () => {
+    const fleet = fleetName();
+    const dataDir = await tempDir();
+    const total = Math.ceil(payload.length / 16384);
+    const config = {
+      url: url(),
+      fleet,
+      device: 'k9',
+      dataDir,
+      publicKeyHex: key.publicKeyHex,
+      image: precursor,
+      mqttVersion,
+      repairAfterMs: 400,
+    };
+    const pub = await newPublisher(fleet, { maxBytesPerSecond: 600_000 });
+    const first = spawnDevice(deviceScript, config);
+    try {
+      await first.next((e) => e.event === 'started');
+      const broadcast = pub.publish(sign(manifestFor(fleet), key.secretKey), payload, [key.trusted]);
+      await first.next((e) => e.event === 'block' && e.have >= Math.floor(total / 3));
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const onDisk = countBits(new Uint8Array(await readFile(join(dataDir, 'download/have.bitmap'))), total);
+      expect(onDisk).toBeGreaterThan(0);
+      expect(onDisk).toBeLessThan(total);
+      const second = spawnDevice(deviceScript, config);
+      try {
+        const started = await second.next((e) => e.event === 'started');
+        expect(started.have).toBeGreaterThanOrEqual(onDisk);
+        const ready = await second.next((e) => e.event === 'ready', 90_000);
+        // The second life wrote exactly the blocks the first did not have.
+        expect(ready.stats.blocks).toBe(total - started.have);
+        const patch = await readFile(ready.path);
+        expect(Buffer.compare(patch, Buffer.from(payload))).toBe(0);
+      } finally {
+        second.child.kill('SIGKILL');
+        await second.exited;
+      }
+      await broadcast;
+    } finally {
+      if (first.child.exitCode === null) first.child.kill('SIGKILL');
+      await pub.stop();
+    }
+  });
+
+  it('a forged, replayed, expired, tampered, oversized or foreign-precursor manifest and a tampered block change nothing', async () => {
+    const fleet = fleetName();
+    const device = await newReceiver(fleet, 'victim');
+    const pub = await newPublisher(fleet);
+    const raw = await rawClient(url(), mqttVersion);
+    const rejected: string[] = [];
+    device.on('rejected', (e: ProtocolError) => rejected.push(e.code));
+    const fullRequests: string[] = [];
+    pub.on('full-image-request', (r) => fullRequests.push(r.device));
+    const expectRejection = async (code: string, send: () => Promise<unknown>) => {
+      const seen = until<DeviceState>(`state to show ${code}`, (r) => {
+        const check = (s: DeviceState) => s.rejection?.code === code && r(s);
+        device.on('state', check);
+      });
+      await send();
+      const s = await seen;
+      // Retained state as others see it carries the reason too.
+      const retained = await retainedState(url(), mqttVersion, fleet, 'victim', code);
+      expect(retained.rejection?.code).toBe(code);
+      expect(s.phase).toBe('running');
+      expect(s.targetSeq).toBeUndefined(); // no download started
+    };
+    const publishManifest = (bytes: Uint8Array) =>
+      raw.publishAsync(topics.manifest(fleet), Buffer.from(bytes), { qos: 1, retain: true });
+    try {
+      const good = sign(manifestFor(fleet, 20), key.secretKey);
+      await expectRejection('PROTOCOL_UNKNOWN_KEY', () =>
+        publishManifest(sign(manifestFor(fleet, 21), stranger.secretKey)),
+      );
+      const tampered = Uint8Array.from(good);
+      tampered[40] ^= 0x01;
+      await expectRejection('PROTOCOL_BAD_SIGNATURE', () => publishManifest(tampered));
+      await expectRejection('PROTOCOL_REPLAYED', () =>
+        publishManifest(sign(manifestFor(fleet, 2), key.secretKey)),
+      );
+      const expired = { ...manifestFor(fleet, 22), expiresAt: Date.now() - 1 };
+      await expectRejection('PROTOCOL_EXPIRED', () => publishManifest(sign(expired, key.secretKey)));
+      await expectRejection('PROTOCOL_OVERSIZED', () => publishManifest(new Uint8Array(LIMITS.manifest + 1)));
+      await expectRejection('PROTOCOL_MALFORMED', () => publishManifest(encodeCbor({ hello: 'drone' })));
+      const foreign = makeManifest(payload, {
+        fleet,
+        sequence: 23,
+        precursor: imageDigest(new Uint8Array([9])),
+        target,
+        now: Date.now(),
+      });
+      await expectRejection('PROTOCOL_WRONG_PRECURSOR', () => publishManifest(sign(foreign, key.secretKey)));
+      await until('the publisher to get a full-image request', (r) => {
+        const check = () => fullRequests.includes('victim') && r(undefined);
+        pub.on('full-image-request', check);
+        check();
+      });
+      expect(device.state?.installedSeq).toBe(3);
+
+      // Now a good update, with a tampered block injected ahead of the real ones.
+      let ready!: (p: string) => void;
+      const done = new Promise<string>((r) => (ready = r));
+      device.on('patch-ready', (_m, p) => ready(p));
+      const m = manifestFor(fleet, 24);
+      const envelope = sign(m, key.secretKey);
+      await publishManifest(envelope);
+      await until('download to start', (r) => {
+        const check = () => device.state?.phase === 'downloading' && r(undefined);
+        device.on('state', check);
+        check();
+      });
+      const bad = Uint8Array.from(payload.subarray(0, 16384));
+      bad[100] ^= 0xff;
+      await raw.publishAsync(
+        topics.blocks(fleet, m.patch.digest),
+        Buffer.from(encodeBlock({ digest: m.patch.digest, index: 0, data: bad })),
+        { qos: 1 },
+      );
+      await until('the tampered block to be refused', (r) => {
+        const check = () => device.stats.rejectedBlocks > 0 && r(undefined);
+        device.on('rejected', check);
+        check();
+      });
+      expect(device.state?.have).toBe(0);
+      // The publisher has not broadcast yet: repairs are answered for the whole patch.
+      pub.offer(envelope, payload, [key.trusted]);
+      const path = await until<string>('the good patch', (r) => done.then(r));
+      expect(Buffer.compare(await readFile(path), Buffer.from(payload))).toBe(0);
+      expect(rejected).toContain('PROTOCOL_BLOCK_MISMATCH');
+    } finally {
+      await raw.publishAsync(topics.manifest(fleet), '', { qos: 1, retain: true });
+      await raw.endAsync();
+      await device.stop();
+      await pub.stop();
+    }
+  });
+});
+
+function rawClient(url: string, protocolVersion: 4 | 5): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = connect(url, { protocolVersion, reconnectPeriod: 0 });
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+  });
+}
+
+async function retainedState(
+  url: string,
+  v: 4 | 5,
+  fleet: string,
+  device: string,
+  code: string,
+): Promise<DeviceState> {
+  const c = await rawClient(url, v);
+  try {
+    return await until<DeviceState>(
+      'retained state',
+      (r) => {
+        c.on('message', (_t, p) => {
+          const s = decodeState(new Uint8Array(p));
+          if (s.rejection?.code === code) r(s);
+        });
+        void c.subscribeAsync(topics.state(fleet, device), { qos: 1 });
+      },
+      10_000,
+    );
+  } finally {
+    await c.endAsync();
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON lines from the device process, read by field.
+type DeviceEvent = Record<string, any> & { event: string };
+
+function spawnDevice(script: string, config: object) {
+  const child: ChildProcess = spawn(process.execPath, [script, JSON.stringify(config)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const events: DeviceEvent[] = [];
+  const waiters: Array<() => void> = [];
+  let buf = '';
+  child.stdout?.on('data', (d) => {
+    buf += d.toString();
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      events.push(JSON.parse(buf.slice(0, nl)));
+      buf = buf.slice(nl + 1);
+      nl = buf.indexOf('\n');
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let cursor = 0;
+  const next = (pred: (e: DeviceEvent) => boolean, ms = 60_000) =>
+    until<DeviceEvent>(
+      'a device event',
+      (resolve) => {
+        const scan = () => {
+          while (cursor < events.length) {
+            const e = events[cursor++];
+            if (pred(e)) return resolve(e);
+          }
+          waiters.push(scan);
+        };
+        scan();
+      },
+      ms,
+    );
+  return { child, next, exited };
+}
