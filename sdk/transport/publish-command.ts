@@ -1,0 +1,216 @@
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Command, parseCommandLine, UsageError } from '../cli/command.js';
+import {
+  DEFAULT_BLOCK_SIZE,
+  describePatch,
+  MAX_BLOCK_SIZE,
+  type Manifest,
+  STRATEGIES,
+  type Strategy,
+  signManifest,
+  toHex,
+} from '../protocol/index.js';
+import { createWithDeltaEngine, fileDigest, type MadePatch } from './delta-bridge.js';
+import { TransportError } from './errors.js';
+import { readPublicKey, readSecretKey } from './key-files.js';
+import { Publisher } from './publisher.js';
+
+const help = `usage: aloft publish --fleet NAME --key KEY (--from OLD --to NEW | --patch FILE) (--broker URL | --out DIR) [options]
+
+Signs a manifest for an update and broadcasts it with the patch to a fleet over MQTT, then
+answers devices' repair requests until the fleet has been quiet for --linger seconds.
+
+  --broker URL        mqtt://host:port (aedes or Mosquitto; MQTT 5 is used when offered)
+  --fleet NAME        fleet name (one topic level: letters, digits, . _ -)
+  --key KEY           Ed25519 private key (PKCS#8 PEM from aloft keygen)
+  --from OLD --to NEW anything \`delta create\` takes; the delta engine makes the patch
+  --patch FILE        an already-made patch instead (OLD/NEW, if given, only name the images)
+  --precursor DIGEST  sha256: ID of the image the patch applies to (default: from the delta
+                      engine, else sha256 of OLD)
+  --target DIGEST     sha256: ID of the image it makes (default: engine, else sha256 of NEW)
+  --diff-id DIGEST    a layer DiffID of the target (repeat; default: engine, else --target)
+  --full              the patch is a full image: devices need no precursor
+  --strategy S        ${STRATEGIES.join(' | ')} (default download-then-kill)
+  --timeout MS        the strategy's timeout, e.g. the hand-over's (default 60000)
+  --sequence N        anti-rollback sequence (default: now in ms, so it always increases)
+  --expires DURATION  how long the manifest is valid: 90s, 30m, 24h, 7d (default 7d)
+  --block-size BYTES  transfer block size (default ${DEFAULT_BLOCK_SIZE})
+  --out DIR           write DIR/manifest.cbor and DIR/patch instead of publishing
+  --linger SECONDS    keep answering repairs until this long without one (default 30; 0: exit)
+  --rate BYTES        pace the broadcast to BYTES per second (default: as fast as the broker takes)
+  --mqtt 4|5|auto     MQTT version (default auto)
+`;
+
+export const publishCommand: Command = {
+  name: 'aloft publish',
+  summary: 'sign and broadcast an update to a fleet',
+  help,
+  async run(argv) {
+    const { values: v } = parseCommandLine(
+      argv,
+      {
+        broker: { type: 'string' },
+        fleet: { type: 'string' },
+        key: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        patch: { type: 'string' },
+        precursor: { type: 'string' },
+        target: { type: 'string' },
+        'diff-id': { type: 'string', multiple: true },
+        full: { type: 'boolean', default: false },
+        strategy: { type: 'string', default: 'download-then-kill' },
+        timeout: { type: 'string', default: '60000' },
+        sequence: { type: 'string' },
+        expires: { type: 'string', default: '7d' },
+        'block-size': { type: 'string', default: String(DEFAULT_BLOCK_SIZE) },
+        out: { type: 'string' },
+        linger: { type: 'string', default: '30' },
+        rate: { type: 'string' },
+        mqtt: { type: 'string', default: 'auto' },
+      },
+      false,
+    );
+    if (!v.fleet) throw new UsageError('publish needs --fleet NAME');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(v.fleet))
+      throw new UsageError(`--fleet '${v.fleet}' must be letters, digits, . _ - (one topic level)`);
+    if (!v.key) throw new UsageError('publish needs --key KEY (make one with aloft keygen)');
+    if (!v.broker && !v.out) throw new UsageError('publish needs --broker URL or --out DIR');
+    if (!v.patch && !(v.from && v.to))
+      throw new UsageError('publish needs --from OLD --to NEW, or --patch FILE');
+    if (!(STRATEGIES as readonly string[]).includes(v.strategy))
+      throw new UsageError(`--strategy '${v.strategy}' is not one of ${STRATEGIES.join(', ')}`);
+    const mqttVersion =
+      v.mqtt === '4'
+        ? 4
+        : v.mqtt === '5'
+          ? 5
+          : v.mqtt === 'auto'
+            ? 'auto'
+            : badUsage(`--mqtt '${v.mqtt}' must be 4, 5 or auto`);
+    const blockSize = int(v['block-size'], '--block-size', 1024, MAX_BLOCK_SIZE);
+    const timeoutMs = int(v.timeout, '--timeout', 0);
+    const linger = int(v.linger, '--linger', 0);
+    const rate = v.rate === undefined ? undefined : int(v.rate, '--rate', 1024);
+    const expiresMs = duration(v.expires);
+    const now = Date.now();
+    const sequence = v.sequence === undefined ? now : int(v.sequence, '--sequence', 1);
+    for (const d of [v.precursor, v.target, ...(v['diff-id'] ?? [])])
+      if (d !== undefined && !/^sha256:[0-9a-f]{64}$/.test(d))
+        throw new UsageError(`'${d}' is not a sha256:<64 hex> digest`);
+
+    const secretKey = await readSecretKey(v.key);
+    const made = await makePatch(v.patch, v.from, v.to);
+    const precursor = v.precursor ?? made.precursor ?? (v.from ? await fileDigest(v.from) : undefined);
+    const target = v.target ?? made.target ?? (v.to ? await fileDigest(v.to) : undefined);
+    if (!target) throw new UsageError('with --patch, name the target image: --target DIGEST or --to NEW');
+    const kind = v.full ? 'full' : made.kind;
+    if (kind === 'delta' && !precursor)
+      throw new UsageError('a delta needs its precursor: --precursor DIGEST or --from OLD (or --full)');
+    if (made.patch.length === 0)
+      throw new TransportError('TRANSPORT_INPUT', 'the patch is empty: nothing to publish');
+
+    const { digest, blockHashes } = describePatch(made.patch, blockSize);
+    const manifest: Manifest = {
+      version: 1,
+      fleet: v.fleet,
+      sequence,
+      precursor: precursor ?? target,
+      target: { imageId: target, diffIds: v['diff-id'] ?? made.diffIds ?? [target] },
+      patch: { kind, digest, size: made.patch.length, blockSize, blockHashes },
+      strategy: { name: v.strategy as Strategy, timeoutMs },
+      issuedAt: now,
+      expiresAt: now + expiresMs,
+    };
+    const envelope = signManifest(manifest, secretKey);
+    const what = `manifest seq ${sequence}: patch ${made.patch.length} B in ${blockHashes.length / 8} blocks, sha256 ${toHex(digest).slice(0, 16)}…`;
+
+    if (v.out) {
+      await writeAtomically(join(v.out, 'manifest.cbor'), envelope);
+      await writeAtomically(join(v.out, 'patch'), made.patch);
+      process.stdout.write(`${join(v.out, 'manifest.cbor')}\n${join(v.out, 'patch')}\n${what}\n`);
+      if (!v.broker) return 0;
+    }
+    const publicKey = await readPublicKey(v.key);
+    const publisher = new Publisher({
+      url: v.broker as string,
+      fleet: v.fleet,
+      mqttVersion,
+      maxBytesPerSecond: rate,
+    });
+    await publisher.start();
+    try {
+      let lastRepair = Date.now();
+      publisher.on('repair', (device, blocks) => {
+        lastRepair = Date.now();
+        process.stderr.write(`repair: ${blocks} block(s) to ${device}\n`);
+      });
+      publisher.on('full-image-request', (r) =>
+        process.stderr.write(`full image requested by ${r.device} (runs ${r.have.slice(0, 19)}…)\n`),
+      );
+      const started = Date.now();
+      await publisher.publish(envelope, made.patch, [publicKey]);
+      process.stdout.write(
+        `published ${what} to ${v.broker} (MQTT ${publisher.protocolVersion === 5 ? '5, shared repairs' : '3.1.1'}) in ${((Date.now() - started) / 1000).toFixed(2)} s\n`,
+      );
+      lastRepair = Date.now();
+      while (linger > 0 && Date.now() - lastRepair < linger * 1000)
+        await new Promise((r) => setTimeout(r, 250));
+      const s = publisher.stats;
+      process.stdout.write(
+        `blocks: ${s.broadcastBlocks} broadcast, ${s.repairedBlocks} re-sent for ${s.repairRequests} repair request(s)\n`,
+      );
+    } finally {
+      await publisher.stop();
+    }
+    return 0;
+  },
+};
+
+async function makePatch(
+  patchPath: string | undefined,
+  from: string | undefined,
+  to: string | undefined,
+): Promise<MadePatch> {
+  if (patchPath) {
+    try {
+      return { patch: new Uint8Array(await readFile(patchPath)), kind: 'delta' };
+    } catch (e) {
+      throw new TransportError(
+        'TRANSPORT_INPUT',
+        `${patchPath}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
+    }
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'aloft-publish-'));
+  try {
+    return await createWithDeltaEngine(from as string, to as string, join(dir, 'patch'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeAtomically(path: string, bytes: Uint8Array) {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(`${path}.tmp`, bytes);
+  await rename(`${path}.tmp`, path);
+}
+
+function int(s: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} '${s}' must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function duration(s: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(s);
+  if (!m) throw new UsageError(`--expires '${s}' must look like 90s, 30m, 24h or 7d`);
+  return Number(m[1]) * { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+function badUsage(message: string): never {
+  throw new UsageError(message);
+}
