@@ -4,3 +4,12 @@ export { BsdiffError, type BsdiffErrorCode, isBsdiffError } from './errors.js';
 export { bspatch, bspatchChunks, PATCH_CHUNK_BYTES, validateStreams } from './patch.js';
 export { suffixArray } from './suffix-array.js';
 export type { BsdiffControl, BsdiffStreams } from './types.js';
+export { bunzip2, type Bunzip2Limits } from './bunzip2.js';
+export {
+  assembleBsdiff40,
+  BSDIFF40_MAGIC,
+  type Bsdiff40Limits,
+  type Bsdiff40Parts,
+  decodeBsdiff40,
+  encodeBsdiff40Parts,
+} from './bsdiff40.js';
