@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   delta: async () => (await import('../../delta/cli.js')).deltaCommand,
   chaos: async () => (await import('../chaos/cli.js')).chaosCommand,
   demo: async () => (await import('../../examples/demo/cli.js')).demoCommand,
+  device: async () => (await import('../../device/cli.js')).deviceCommand,
   keygen: async () => (await import('../transport/keygen-command.js')).keygenCommand,
   publish: async () => (await import('../transport/publish-command.js')).publishCommand,
   fleet: async () => (await import('../transport/fleet-status-command.js')).fleetCommand,
@@ -19,6 +20,7 @@ Commands:
   delta     create, apply and inspect binary and container-image deltas (same as \`delta\`)
   chaos     failure injection: Entropy-compatible engine and API (serve, create, ls, lsi, rm)
   demo      run the end-to-end demo on this machine
+  device    the on-device agent: bridge, update strategies, hand-over, roll-back (run, update, status)
   keygen    make an Ed25519 key pair for signing update manifests
   publish   sign an update and broadcast it to a fleet over MQTT (answers repairs)
   fleet     fleet status: a live table of devices, their phase and progress
