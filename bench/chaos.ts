@@ -13,11 +13,11 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BASE_IMAGES, dockerClient } from '../sdk/docker/index.js';
 import { ChaosEngine } from '../sdk/chaos/engine.js';
 import { run } from '../sdk/chaos/exec.js';
 import { ensureInjectorImage } from '../sdk/chaos/injector-image.js';
 import { serveChaos } from '../sdk/chaos/server.js';
+import { BASE_IMAGES, dockerClient } from '../sdk/docker/index.js';
 
 const LABEL = 'io.aloft.chaos';
 const DELAYS = [50, 200, 500];
@@ -25,7 +25,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function pingMedian(id: string, gw: string, count: number): Promise<number> {
-  const r = await run('docker', ['exec', id, 'ping', '-c', String(count), '-i', '0.2', '-W', '3', gw], 120_000);
+  const r = await run(
+    'docker',
+    ['exec', id, 'ping', '-c', String(count), '-i', '0.2', '-W', '3', gw],
+    120_000,
+  );
   const t = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
   if (!t.length) throw new Error(`no ping reply: ${r.stdout}${r.stderr}`);
   return median(t);
@@ -50,7 +54,12 @@ function connectMs(host: string, port: number): Promise<number> {
  * Probes every 10 ms (bounded by timeoutMs) until `ok(connect time)` holds three times in a
  * row (one slow connect on a busy machine is not a fault); returns when the first of them began.
  */
-async function probeUntil(host: string, port: number, ok: (ms: number) => boolean, timeoutMs: number): Promise<number> {
+async function probeUntil(
+  host: string,
+  port: number,
+  ok: (ms: number) => boolean,
+  timeoutMs: number,
+): Promise<number> {
   const end = performance.now() + timeoutMs;
   let first = Number.NaN;
   let streak = 0;
@@ -85,7 +94,16 @@ async function main(): Promise<void> {
   const net = Object.values(info.NetworkSettings.Networks)[0];
   const ip = net.IPAddress;
   const gw = net.Gateway || '172.17.0.1';
-  const rows: { configured: number; baseline: number; during: number; rise: number; error: number; activeMs: number; restoreMs: number; restoredRtt: number }[] = [];
+  const rows: {
+    configured: number;
+    baseline: number;
+    during: number;
+    rise: number;
+    error: number;
+    activeMs: number;
+    restoreMs: number;
+    restoredRtt: number;
+  }[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
       for (const delay of DELAYS) {
@@ -95,7 +113,12 @@ async function main(): Promise<void> {
         const res = await fetch(`${url}/policy/`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ name, criteria: 'bench-target=yes', failures: `latency:${delay}ms`, frequency: '3600' }).toString(),
+          body: new URLSearchParams({
+            name,
+            criteria: 'bench-target=yes',
+            failures: `latency:${delay}ms`,
+            frequency: '3600',
+          }).toString(),
         });
         if (res.status !== 201) throw new Error(`POST /policy/: ${res.status} ${await res.text()}`);
         const activeAt = await probeUntil(ip, 8080, (ms) => ms > delay / 2, 30_000);
@@ -120,7 +143,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    if (process.env.ALOFT_BENCH_DEBUG === '1') for (const e of engine.audit.recent()) process.stderr.write(`${JSON.stringify(e)}\n`);
+    if (process.env.ALOFT_BENCH_DEBUG === '1')
+      for (const e of engine.audit.recent()) process.stderr.write(`${JSON.stringify(e)}\n`);
     await engine.stop();
     server.close();
     await target.remove({ force: true });
@@ -140,7 +164,8 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (values.json) await writeFile(values.json, `${JSON.stringify({ rows, info: engine.info() }, null, 1)}\n`);
+  if (values.json)
+    await writeFile(values.json, `${JSON.stringify({ rows, info: engine.info() }, null, 1)}\n`);
 }
 
 main().then(

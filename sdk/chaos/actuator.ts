@@ -31,6 +31,7 @@ export class DockerActuator implements Actuator {
       if (!this.state.targets[target.id]) this.state.targets[target.id] = { name: target.name, policies: {} };
       const rec = this.state.targets[target.id];
       const previous = rec.policies[policy.name];
+      const hadNetwork = Object.values(rec.policies).some((p) => p.faults.some(isNetworkFault));
       const combined = this.networkFaults(target.id, policy.name, faults);
       // Plan first: a fault this kernel cannot do fails before anything is touched.
       const plan = planNetwork(combined, this.caps, policy.path);
@@ -41,7 +42,9 @@ export class DockerActuator implements Actuator {
       try {
         if (faults.some(isNetworkFault)) {
           const pid = await this.pid(target.id);
-          await this.network.clear(pid, target.id);
+          // Only a target that already carries network faults (or did before a crash) needs
+          // clearing first; a fresh one saves the round of nsenter calls.
+          if (hadNetwork) await this.network.clear(pid, target.id);
           await this.network.apply(pid, target.id, plan, Math.floor(this.rng.next() * 2 ** 31));
           for (const f of faults.filter(isNetworkFault))
             applied.push({

@@ -55,7 +55,12 @@ describe('the engine restores what it broke, however it ends', () => {
       ['slow', 'latency:200ms'],
       ['frozen', 'pause'],
     ]) {
-      const res = await postForm(first.url, [['name', name], ['criteria', `kill9-${runId}`], ['failures', failure], ['frequency', '3600']]);
+      const res = await postForm(first.url, [
+        ['name', name],
+        ['criteria', `kill9-${runId}`],
+        ['failures', failure],
+        ['frequency', '3600'],
+      ]);
       expect(res.status, await res.clone().text()).toBe(201);
     }
     expect(await waitFor(async () => (await injections(first.url)).length === 2, 20_000)).toBe(true);
@@ -72,12 +77,15 @@ describe('the engine restores what it broke, however it ends', () => {
     const restartedAt = Date.now();
     const second = await spawn();
     const clean = await waitFor(
-      async () => !(await hasChain(target)) && !(await inspect(target)).State.Paused && (await helpers(target)) === 0,
+      async () =>
+        !(await hasChain(target)) && !(await inspect(target)).State.Paused && (await helpers(target)) === 0,
       30_000,
       100,
     );
     expect(clean, second.output()).toBe(true);
-    console.info(`chaos: faults left by a SIGKILLed engine were gone ${Date.now() - restartedAt} ms after restart`);
+    console.info(
+      `chaos: faults left by a SIGKILLed engine were gone ${Date.now() - restartedAt} ms after restart`,
+    );
     expect(await medianRtt(target, 5)).toBeLessThan(baseline + 30);
     expect(await injections(second.url)).toEqual([]);
     second.child.kill('SIGTERM');
@@ -91,7 +99,12 @@ describe('the engine restores what it broke, however it ends', () => {
       ['t-slow', 'latency:100ms'],
       ['t-frozen', 'pause'],
     ]) {
-      const res = await postForm(engine.url, [['name', name], ['criteria', `term-${runId}`], ['failures', failure], ['frequency', '3600']]);
+      const res = await postForm(engine.url, [
+        ['name', name],
+        ['criteria', `term-${runId}`],
+        ['failures', failure],
+        ['frequency', '3600'],
+      ]);
       expect(res.status).toBe(201);
     }
     expect(await waitFor(async () => (await injections(engine.url)).length === 2, 20_000)).toBe(true);

@@ -61,7 +61,7 @@ export async function pidOf(id: string): Promise<number> {
  * gateway); returns the median in ms. Egress faults on the target show up in full.
  */
 export async function medianRtt(id: string, count = 9): Promise<number> {
-  const gw = (await inspect(id)).NetworkSettings.Gateway || '172.17.0.1';
+  const gw = Object.values((await inspect(id)).NetworkSettings.Networks)[0]?.Gateway || '172.17.0.1';
   const r = await run(
     'docker',
     ['exec', id, 'ping', '-c', String(count), '-i', '0.2', '-W', '3', gw],
