@@ -28,6 +28,8 @@ export interface GatewayOptions {
   maxResponseBytes?: number;
   /** Memory per container unless a route says otherwise (default 256 MiB). */
   memoryBytes?: number;
+  /** Network of the containers unless a route says otherwise (default "none"). */
+  network?: string;
   /** Containers kept created per route (default 0: cold per-request containers). */
   warm?: number;
   /** Where containers run (default the local engine). A warm pool applies only to the local engine. */
@@ -89,7 +91,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       env: route.env,
       binds: route.binds,
       user: route.user,
-      network: route.network,
+      // No network unless asked for: a per-request sandbox needs none, and a container without
+      // a network namespace to wire up starts noticeably faster.
+      network: route.network ?? options.network ?? 'none',
       memoryBytes: route.memoryBytes ?? options.memoryBytes ?? 256 * 1024 * 1024,
       nanoCpus: route.nanoCpus,
       labels: functionLabels(scope, { 'io.aloft.functions.route': route.path }),
@@ -134,7 +138,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (bodyPart.length > 0) parts.push(bodyPart);
       },
     });
-    const head = parser.end();
     if (exitCode !== 0) {
       const tail = stderr.toString('utf8').trim().split('\n').slice(-1)[0] ?? '';
       throw new CgiError(
@@ -142,6 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         `the program exited with code ${exitCode}${tail ? `: ${tail.slice(0, 200)}` : ''}`,
       );
     }
+    const head = parser.end();
     const responseBody = Buffer.concat(parts);
     const kind = classify(head, responseBody.length);
     if (kind.kind === 'local-redirect')

@@ -12,7 +12,7 @@ export const CGIT_IMAGE = 'aloft/fn-cgit:1';
 // One busybox-sh CGI program whose behaviour PATH_INFO picks: every case the gateway must handle.
 const TEST_CGI = `#!/bin/sh
 case "$PATH_INFO" in
-  /env) printf 'Content-Type: text/plain\\n\\n'; env | sort ;;
+  /env|/env/*) printf 'Content-Type: text/plain\\n\\n'; env | sort ;;
   /echo) printf 'Content-Type: application/octet-stream\\nX-Method: %s\\nX-Length: %s\\n\\n' "$REQUEST_METHOD" "$CONTENT_LENGTH"; cat ;;
   /status) printf 'Status: 418 I am a teapot\\r\\nContent-Type: text/plain\\r\\nSet-Cookie: a=1\\r\\nSet-Cookie: b=2\\r\\n\\r\\nteapot\\n' ;;
   /local) printf 'Location: /t/env?from=local\\n\\n' ;;
