@@ -3,6 +3,7 @@ export { type BrokerConnection, type ConnectOptions, connectBroker, type Protoco
 export { type InstalledFacts, loadFacts, saveFacts } from './device-facts.js';
 export { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
 export { isTransportError, TransportError, type TransportErrorCode } from './errors.js';
+export { hostPort, TcpProxy } from './fault-proxy.js';
 export { FleetWatcher, renderFleetTable } from './fleet-status.js';
 export { mosquittoUrl } from './mosquitto.js';
 export { Publisher, type PublisherEvents, type PublisherOptions } from './publisher.js';

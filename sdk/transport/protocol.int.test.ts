@@ -16,6 +16,7 @@ import {
   type ProtocolError,
   topics,
 } from '../protocol/index.js';
+import { hostPort, TcpProxy } from './fault-proxy.js';
 import {
   DeviceReceiver,
   type EmbeddedBroker,
@@ -25,7 +26,6 @@ import {
   startEmbeddedBroker,
 } from './index.js';
 import { imageDigest, makeManifest, realPayload, sign, testKeys } from './testing/fixtures.js';
-import { hostPort, TcpProxy } from './testing/tcp-proxy.js';
 
 // One conformance body, two brokers: aedes (embedded, MQTT 3.1.1) and Mosquitto (MQTT 5).
 const root = projectRoot();
