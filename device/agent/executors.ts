@@ -150,7 +150,13 @@ export const executors: ExecutorMap = {
       ctx.bridge.off('disconnect', onDisconnect);
     }
     if (!ctx.bridge.isConnected(step.version)) fail('is not connected to the bridge');
-    const missing = step.required.filter((r) => ctx.bridge.leases.holderOf(r) !== step.version);
-    if (missing.length) fail(`did not take over ${missing.join(', ')}`);
+    // v2 must hold everything it asked for. What v1 held and v2 no longer asks for is allowed
+    // (a downgrade may drop the thermal camera) but reported.
+    const asked = ctx.bridge.requestedBy(step.version);
+    if (!asked.length) fail('asked for no resource at all');
+    const missing = asked.filter((r) => ctx.bridge.leases.holderOf(r) !== step.version);
+    if (missing.length) fail(`does not hold ${missing.join(', ')}`);
+    const dropped = step.required.filter((r) => !asked.includes(r));
+    if (dropped.length) ctx.report('health', { version: step.version, passed: true, dropped });
   },
 };

@@ -44,12 +44,21 @@ afterEach(async () => {
 });
 
 async function slot(version: string, handover = false) {
-  const path = await server.openSlot({ id: version, app: 'drone', version, dir: join(dir, version), handover });
+  const path = await server.openSlot({
+    id: version,
+    app: 'drone',
+    version,
+    dir: join(dir, version),
+    handover,
+  });
   return path;
 }
 
 async function client(version: string, onHandoverRequest?: (r: string) => unknown) {
-  const c = await BridgeClient.connect({ app: 'drone', version, socketPath: join(dir, version, 'bridge.sock'), onHandoverRequest }, 5000);
+  const c = await BridgeClient.connect(
+    { app: 'drone', version, socketPath: join(dir, version, 'bridge.sock'), onHandoverRequest },
+    5000,
+  );
   clients.push(c);
   return c;
 }

@@ -30,6 +30,8 @@ interface Slot extends SlotSpec {
   socket?: Socket;
   lock?: { reason: string; since: number };
   health?: { ok: boolean; detail?: string };
+  /** Resources this app asked for (and did not give back voluntarily). */
+  requested: Set<string>;
 }
 
 /** Bytes queued towards a slow app beyond which resource events (camera frames) are dropped. */
@@ -68,7 +70,7 @@ export class BridgeServer extends EventEmitter {
     const path = join(spec.dir, BRIDGE_SOCKET_NAME);
     await rm(path, { force: true });
     const server = createServer((s) => this.onConnection(slot, s));
-    const slot: Slot = { ...spec, server };
+    const slot: Slot = { ...spec, server, requested: new Set() };
     this.slots.set(spec.id, slot);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -101,6 +103,11 @@ export class BridgeServer extends EventEmitter {
   isConnected(id: string): boolean {
     const s = this.slots.get(id)?.socket;
     return s !== undefined && !s.destroyed;
+  }
+
+  /** What the app in this slot asked for: the health check's measure of 'took over'. */
+  requestedBy(id: string): string[] {
+    return [...(this.slots.get(id)?.requested ?? [])];
   }
 
   lockOf(id: string): { reason: string; since: number } | undefined {
@@ -176,6 +183,7 @@ export class BridgeServer extends EventEmitter {
           this.sendTo(slot.id, { t: 'denied', r: m.r, reason: `this device has no resource '${m.r}'` });
           return;
         }
+        slot.requested.add(m.r);
         this.apply(this.leases.request(m.r, slot.id));
         break;
       case 'release':
