@@ -46,8 +46,12 @@ export function offtout(v: number, b: Uint8Array, at: number): void {
 }
 
 /** Parses a BSDIFF40 patch into streams (decompressing with the pure bzip2 decoder). */
-export function decodeBsdiff40(patch: Uint8Array, limits: Bsdiff40Limits): { streams: BsdiffStreams; newSize: number } {
-  if (!(patch instanceof Uint8Array)) throw new BsdiffError('DELTA_BAD_ARGUMENT', 'decodeBsdiff40 takes a Uint8Array');
+export function decodeBsdiff40(
+  patch: Uint8Array,
+  limits: Bsdiff40Limits,
+): { streams: BsdiffStreams; newSize: number } {
+  if (!(patch instanceof Uint8Array))
+    throw new BsdiffError('DELTA_BAD_ARGUMENT', 'decodeBsdiff40 takes a Uint8Array');
   if (patch.length < HEADER_BYTES || MAGIC_BYTES.some((c, i) => patch[i] !== c))
     throw new BsdiffError('DELTA_CORRUPT', 'not a BSDIFF40 patch (no "BSDIFF40" header)');
   const ctrlLen = offtin(patch, 8);
@@ -55,15 +59,21 @@ export function decodeBsdiff40(patch: Uint8Array, limits: Bsdiff40Limits): { str
   const newSize = offtin(patch, 24);
   const body = patch.length - HEADER_BYTES;
   if (ctrlLen < 0 || diffLen < 0 || ctrlLen > body || diffLen > body - ctrlLen)
-    throw corrupt(`the BSDIFF40 block lengths (${ctrlLen}, ${diffLen}) do not fit the ${patch.length}-byte patch`);
+    throw corrupt(
+      `the BSDIFF40 block lengths (${ctrlLen}, ${diffLen}) do not fit the ${patch.length}-byte patch`,
+    );
   if (newSize < 0) throw corrupt(`the BSDIFF40 new size ${newSize} is negative`);
   if (newSize > limits.maxNewSize)
-    throw new BsdiffError('DELTA_LIMIT', `the patch declares a ${newSize}-byte output, above the limit of ${limits.maxNewSize}`);
+    throw new BsdiffError(
+      'DELTA_LIMIT',
+      `the patch declares a ${newSize}-byte output, above the limit of ${limits.maxNewSize}`,
+    );
   const maxControls = limits.maxControls ?? newSize + 1024;
 
   const ctrlEnd = HEADER_BYTES + ctrlLen;
   const ctrlRaw = bunzip2(patch.subarray(HEADER_BYTES, ctrlEnd), { maxOutput: maxControls * CONTROL_BYTES });
-  if (ctrlRaw.length % CONTROL_BYTES !== 0) throw corrupt('the BSDIFF40 control block is not a whole number of triples');
+  if (ctrlRaw.length % CONTROL_BYTES !== 0)
+    throw corrupt('the BSDIFF40 control block is not a whole number of triples');
   const controls: BsdiffControl[] = new Array(ctrlRaw.length / CONTROL_BYTES);
   let sumAdd = 0;
   let sumCopy = 0;
@@ -72,15 +82,21 @@ export function decodeBsdiff40(patch: Uint8Array, limits: Bsdiff40Limits): { str
     if (c.add < 0 || c.copy < 0) throw corrupt(`BSDIFF40 control ${i} has a negative length`);
     sumAdd += c.add;
     sumCopy += c.copy;
-    if (sumAdd + sumCopy > newSize) throw corrupt(`BSDIFF40 control ${i} writes past the ${newSize}-byte output`);
+    if (sumAdd + sumCopy > newSize)
+      throw corrupt(`BSDIFF40 control ${i} writes past the ${newSize}-byte output`);
     controls[i] = c;
   }
-  if (sumAdd + sumCopy !== newSize) throw corrupt(`the BSDIFF40 controls produce ${sumAdd + sumCopy} bytes, not ${newSize}`);
+  if (sumAdd + sumCopy !== newSize)
+    throw corrupt(`the BSDIFF40 controls produce ${sumAdd + sumCopy} bytes, not ${newSize}`);
 
   // The stream sizes are now known exactly: nothing may decompress past them.
-  const diff = bunzip2(patch.subarray(ctrlEnd, ctrlEnd + diffLen), { maxOutput: sumAdd, expectedSize: sumAdd });
+  const diff = bunzip2(patch.subarray(ctrlEnd, ctrlEnd + diffLen), {
+    maxOutput: sumAdd,
+    expectedSize: sumAdd,
+  });
   const extra = bunzip2(patch.subarray(ctrlEnd + diffLen), { maxOutput: sumCopy, expectedSize: sumCopy });
-  if (diff.length !== sumAdd || extra.length !== sumCopy) throw corrupt('a BSDIFF40 data block is shorter than its controls say');
+  if (diff.length !== sumAdd || extra.length !== sumCopy)
+    throw corrupt('a BSDIFF40 data block is shorter than its controls say');
   return { streams: { controls, diff, extra }, newSize };
 }
 

@@ -10,7 +10,8 @@ const bzip2 = (data: Uint8Array, level = 9): Uint8Array =>
 const big = { maxOutput: 1 << 28 };
 
 /** vitest's toEqual walks typed arrays element by element, far too slowly for megabytes. */
-const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const same = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.length === b.length && a.every((v, i) => v === b[i]);
 
 function code(f: () => unknown): string | undefined {
   try {
@@ -30,11 +31,17 @@ describe('bunzip2', () => {
     ['four equal', Uint8Array.of(9, 9, 9, 9)],
     ['five equal', Uint8Array.of(9, 9, 9, 9, 9)],
     ['long run', new Uint8Array(100_000).fill(7)],
-    ['runs of every length', concat(...Array.from({ length: 300 }, (_, i) => new Uint8Array(i).fill(i & 0xff)))],
+    [
+      'runs of every length',
+      concat(...Array.from({ length: 300 }, (_, i) => new Uint8Array(i).fill(i & 0xff))),
+    ],
     ['random', randomBytes(rnd, 300_000)],
     ['small alphabet', randomBytes(rnd, 250_000, 3)],
     ['text', new TextEncoder().encode('the quick brown fox jumps over the lazy dog\n'.repeat(30_000))],
-    ['multi-block', concat(randomBytes(rnd, 150_000, 16), new Uint8Array(200_000), randomBytes(rnd, 100_000))],
+    [
+      'multi-block',
+      concat(randomBytes(rnd, 150_000, 16), new Uint8Array(200_000), randomBytes(rnd, 100_000)),
+    ],
   ];
   for (const [name, data] of samples) {
     it(`decodes ${name} (${data.length} bytes) like bzip2 does`, () => {
@@ -57,7 +64,8 @@ describe('bunzip2', () => {
 
   it('rejects every truncation with DELTA_CORRUPT', () => {
     const z = bzip2(randomBytes(rnd, 5000, 8));
-    for (let cut = 0; cut < z.length; cut++) expect(code(() => bunzip2(z.subarray(0, cut), big))).toBe('DELTA_CORRUPT');
+    for (let cut = 0; cut < z.length; cut++)
+      expect(code(() => bunzip2(z.subarray(0, cut), big))).toBe('DELTA_CORRUPT');
   });
 
   it('rejects trailing garbage and a bad header', () => {

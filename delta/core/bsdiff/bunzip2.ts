@@ -81,7 +81,8 @@ function makeTable(lengths: Uint8Array, alphaSize: number): Table {
   const base = new Int32Array(MAX_CODE_LEN + 2);
   const limit = new Int32Array(MAX_CODE_LEN + 2);
   let pp = 0;
-  for (let len = minLen; len <= maxLen; len++) for (let s = 0; s < alphaSize; s++) if (lengths[s] === len) perm[pp++] = s;
+  for (let len = minLen; len <= maxLen; len++)
+    for (let s = 0; s < alphaSize; s++) if (lengths[s] === len) perm[pp++] = s;
   for (let s = 0; s < alphaSize; s++) base[lengths[s] + 1]++;
   for (let i = 1; i < base.length; i++) base[i] += base[i - 1];
   let vec = 0;
@@ -108,7 +109,8 @@ class Output {
   reserve(n: number, soft = false): void {
     let need = this.length + n;
     if (need > this.max) {
-      if (!soft) throw new BsdiffError('DELTA_LIMIT', `bzip2 data expands past the limit of ${this.max} bytes`);
+      if (!soft)
+        throw new BsdiffError('DELTA_LIMIT', `bzip2 data expands past the limit of ${this.max} bytes`);
       need = this.max;
     }
     if (need <= this.bytes.length) return;
@@ -127,14 +129,16 @@ export interface Bunzip2Limits {
 
 /** Decompresses one bzip2 stream, or several concatenated ones (as pbzip2 writes), to bytes. */
 export function bunzip2(input: Uint8Array, limits: Bunzip2Limits): Uint8Array {
-  if (!(input instanceof Uint8Array)) throw new BsdiffError('DELTA_BAD_ARGUMENT', 'bunzip2 takes a Uint8Array');
+  if (!(input instanceof Uint8Array))
+    throw new BsdiffError('DELTA_BAD_ARGUMENT', 'bunzip2 takes a Uint8Array');
   const out = new Output(limits.expectedSize ?? 0, limits.maxOutput);
   const r = new BitReader(input);
   // The BWT array grows with the block (small streams stay small); RLE1 caps a block's
   // pre-RLE size at 5/4 of its output, so maxOutput bounds it too.
   const work = { tt: new Uint32Array(0) };
   do {
-    if (r.bits(8) !== 0x42 || r.bits(8) !== 0x5a || r.bits(8) !== 0x68) throw corrupt('bzip2 data does not start with "BZh"');
+    if (r.bits(8) !== 0x42 || r.bits(8) !== 0x5a || r.bits(8) !== 0x68)
+      throw corrupt('bzip2 data does not start with "BZh"');
     const level = r.bits(8) - 0x30;
     if (level < 1 || level > 9) throw corrupt('the bzip2 header names no block size 1-9');
     const maxBlock = Math.min(level * 100000, Math.ceil(limits.maxOutput * 1.25) + 5);
@@ -160,7 +164,8 @@ export function bunzip2(input: Uint8Array, limits: Bunzip2Limits): Uint8Array {
 
 /** Decodes one block into `out`; returns the CRC of what it wrote. */
 function decodeBlock(r: BitReader, work: { tt: Uint32Array }, maxBlock: number, out: Output): number {
-  if (r.bit()) throw new BsdiffError('DELTA_UNSUPPORTED', 'randomised bzip2 blocks (bzip2 < 0.9.5) are not supported');
+  if (r.bit())
+    throw new BsdiffError('DELTA_UNSUPPORTED', 'randomised bzip2 blocks (bzip2 < 0.9.5) are not supported');
   const origPtr = r.bits(24);
 
   // Symbol map: which byte values occur, in 16 groups of 16.

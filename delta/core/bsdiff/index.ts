@@ -1,10 +1,3 @@
-export { decodeControls, encodeControls } from './controls.js';
-export { bsdiff } from './diff.js';
-export { BsdiffError, type BsdiffErrorCode, isBsdiffError } from './errors.js';
-export { bspatch, bspatchChunks, PATCH_CHUNK_BYTES, validateStreams } from './patch.js';
-export { suffixArray } from './suffix-array.js';
-export type { BsdiffControl, BsdiffStreams } from './types.js';
-export { bunzip2, type Bunzip2Limits } from './bunzip2.js';
 export {
   assembleBsdiff40,
   BSDIFF40_MAGIC,
@@ -13,3 +6,10 @@ export {
   decodeBsdiff40,
   encodeBsdiff40Parts,
 } from './bsdiff40.js';
+export { type Bunzip2Limits, bunzip2 } from './bunzip2.js';
+export { decodeControls, encodeControls } from './controls.js';
+export { bsdiff } from './diff.js';
+export { BsdiffError, type BsdiffErrorCode, isBsdiffError } from './errors.js';
+export { bspatch, bspatchChunks, PATCH_CHUNK_BYTES, validateStreams } from './patch.js';
+export { suffixArray } from './suffix-array.js';
+export type { BsdiffControl, BsdiffStreams } from './types.js';
