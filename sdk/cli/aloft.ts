@@ -8,6 +8,7 @@ const commands: Record<string, () => Promise<Command>> = {
   delta: async () => (await import('../../delta/cli.js')).deltaCommand,
   chaos: async () => (await import('../chaos/cli.js')).chaosCommand,
   demo: async () => (await import('../../examples/demo/cli.js')).demoCommand,
+  fn: async () => (await import('../functions/cli/fn.js')).fnCommand,
   device: async () => (await import('../../device/cli.js')).deviceCommand,
   keygen: async () => (await import('../transport/keygen-command.js')).keygenCommand,
   publish: async () => (await import('../transport/publish-command.js')).publishCommand,
@@ -20,6 +21,7 @@ Commands:
   delta     create, apply and inspect binary and container-image deltas (same as \`delta\`)
   chaos     failure injection: Entropy-compatible engine and API (serve, create, ls, lsi, rm)
   demo      run the end-to-end demo on this machine
+  fn        containers as functions: run an image like a call, serve HTTP via CGI (aloft fn --help)
   device    the on-device agent: bridge, update strategies, hand-over, roll-back (run, update, status)
   keygen    make an Ed25519 key pair for signing update manifests
   publish   sign an update and broadcast it to a fleet over MQTT (answers repairs)
