@@ -61,6 +61,9 @@ function connectOnce(
       );
     };
     const timer = setTimeout(() => fail(`no CONNACK within ${timeoutMs} ms`), timeoutMs);
+    // mqtt.js leaves Nagle on: a device's 4-byte PUBACKs then wait for the broker's delayed
+    // ACK (40 ms on Linux), and the broker's inflight window stalls on them.
+    client.on('connect', () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
     client.once('connect', (ack) => {
       clearTimeout(timer);
       client.removeListener('error', onError);

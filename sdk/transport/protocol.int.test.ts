@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -17,6 +17,7 @@ import {
   topics,
 } from '../protocol/index.js';
 import { hostPort, TcpProxy } from './fault-proxy.js';
+import { fleetCommand } from './fleet-status-command.js';
 import {
   DeviceReceiver,
   type EmbeddedBroker,
@@ -25,6 +26,9 @@ import {
   Publisher,
   startEmbeddedBroker,
 } from './index.js';
+import { readPublicKey } from './key-files.js';
+import { keygenCommand } from './keygen-command.js';
+import { publishCommand } from './publish-command.js';
 import { imageDigest, makeManifest, realPayload, sign, testKeys } from './testing/fixtures.js';
 
 // One conformance body, two brokers: aedes (embedded, MQTT 3.1.1) and Mosquitto (MQTT 5).
@@ -233,6 +237,101 @@ describe.each([
     }
   });
 
+  it('a device that joins after the broadcast gets everything by repair; on MQTT 5 two publishers share it', async () => {
+    const fleet = fleetName();
+    const a = await newPublisher(fleet);
+    const b = await newPublisher(fleet);
+    const envelope = sign(manifestFor(fleet), key.secretKey);
+    const total = Math.ceil(payload.length / 16384);
+    try {
+      await a.publish(envelope, payload, [key.trusted]);
+      b.offer(envelope, payload, [key.trusted]);
+      let ready!: (p: string) => void;
+      const done = new Promise<string>((r) => (ready = r));
+      const late = await newReceiver(fleet, 'late', url(), {
+        onPatchReady: (_m: Manifest, p: string) => ready(p),
+      });
+      try {
+        const path = await until<string>('the late device', (r) => done.then(r));
+        expect(Buffer.compare(await readFile(path), Buffer.from(payload))).toBe(0);
+        const resent = a.stats.repairedBlocks + b.stats.repairedBlocks;
+        if (mqttVersion === 5) {
+          // $share: each repair request reached exactly one publisher.
+          expect(a.stats.repairRequests + b.stats.repairRequests).toBe(late.stats.repairs);
+          expect(resent).toBe(total);
+        } else {
+          // MQTT 3.1.1 has no shared subscriptions: both answer, the device drops duplicates.
+          expect(a.stats.repairRequests).toBe(late.stats.repairs);
+          expect(b.stats.repairRequests).toBe(late.stats.repairs);
+          expect(resent).toBeGreaterThanOrEqual(total);
+        }
+        expect(late.stats.blocks).toBe(total);
+      } finally {
+        await late.stop();
+      }
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+
+  it('aloft publish --patch broadcasts to a device and aloft fleet status lists it', async () => {
+    const fleet = fleetName();
+    const dir = await tempDir();
+    await quiet(() => keygenCommand.run(['--out', dir]));
+    const keys = [await readPublicKey(join(dir, 'aloft.pub'))];
+    const patchFile = join(dir, 'patch.bin');
+    await writeFile(patchFile, payload);
+    let ready!: (p: string) => void;
+    const done = new Promise<string>((r) => (ready = r));
+    const device = await newReceiver(fleet, 'cli', url(), {
+      keys,
+      onPatchReady: (_m: Manifest, p: string) => ready(p),
+    });
+    try {
+      const args = [
+        '--broker',
+        url(),
+        '--fleet',
+        fleet,
+        '--key',
+        join(dir, 'aloft.key'),
+        '--patch',
+        patchFile,
+        '--precursor',
+        precursor,
+        '--target',
+        target,
+        '--linger',
+        '0',
+        '--mqtt',
+        String(mqttVersion),
+      ];
+      expect(await quiet(() => publishCommand.run(args))).toBe(0);
+      const path = await until<string>('the patch from aloft publish', (r) => done.then(r));
+      expect(Buffer.compare(await readFile(path), Buffer.from(payload))).toBe(0);
+      const out = await quiet(
+        () =>
+          fleetCommand.run([
+            'status',
+            '--broker',
+            url(),
+            '--fleet',
+            fleet,
+            '--once',
+            '--wait',
+            '800',
+            '--mqtt',
+            String(mqttVersion),
+          ]),
+        true,
+      );
+      expect(out).toMatch(/^cli\s+verifying\s+\d+\/\d+ \(100%\)/m);
+    } finally {
+      await device.stop();
+    }
+  });
+
   it('a forged, replayed, expired, tampered, oversized or foreign-precursor manifest and a tampered block change nothing', async () => {
     const fleet = fleetName();
     const device = await newReceiver(fleet, 'victim');
@@ -325,6 +424,24 @@ describe.each([
     }
   });
 });
+
+/** Runs a command with stdout captured; returns the exit status, or the output when asked. */
+async function quiet(f: () => Promise<number>): Promise<number>;
+async function quiet(f: () => Promise<number>, output: true): Promise<string>;
+async function quiet(f: () => Promise<number>, output = false): Promise<number | string> {
+  const write = process.stdout.write;
+  let text = '';
+  process.stdout.write = ((chunk: string) => {
+    text += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const status = await f();
+    return output ? text : status;
+  } finally {
+    process.stdout.write = write;
+  }
+}
 
 function rawClient(url: string, protocolVersion: 4 | 5): Promise<MqttClient> {
   return new Promise((resolve, reject) => {
