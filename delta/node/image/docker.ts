@@ -1,14 +1,17 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { dockerClient } from '../../../sdk/docker/index.js';
 import { ImageError } from '../../core/image/index.js';
+
+// dockerode is loaded only when an image really comes from or goes to the engine, so that the
+// `delta` command stays light for files, layers and image tarballs.
+const docker = async () => (await import('../../../sdk/docker/index.js')).dockerClient();
 
 /**
  * Writes `docker save REF` to `out`, so a device applies a patch to the image it runs rather
  * than to a tarball it would have to keep.
  */
 export async function saveImageFromDocker(ref: string, out: string): Promise<void> {
-  const image = dockerClient().getImage(ref);
+  const image = (await docker()).getImage(ref);
   try {
     await image.inspect();
   } catch (e) {
@@ -23,7 +26,9 @@ export async function saveImageFromDocker(ref: string, out: string): Promise<voi
 
 /** `docker load` of a tar; resolves to what the engine printed (e.g. "Loaded image ID: sha256:..."). */
 export async function loadImageIntoDocker(tar: string): Promise<string> {
-  const res = (await dockerClient().loadImage(createReadStream(tar), {
+  const res = (await (
+    await docker()
+  ).loadImage(createReadStream(tar), {
     quiet: true,
   })) as NodeJS.ReadableStream;
   let text = '';

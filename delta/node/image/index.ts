@@ -4,6 +4,8 @@ export {
   applyImagePatch,
   type OldImage,
 } from './apply.js';
+export { imageHelp, routeImageCommand } from './cli.js';
+export { copyImage } from './copy-image.js';
 export {
   type CreateImagePatchOptions,
   type CreateImageSummary,
@@ -14,7 +16,7 @@ export { loadImageIntoDocker, saveImageFromDocker } from './docker.js';
 export { findZlibRecipe, gzipHeaderLength, type ZlibRecipe } from './gzip-recipe.js';
 export { type OpenedImage, openImageFiles } from './image-files.js';
 export { formatImagePatchInfo, type ImagePatchInfo, imagePatchInfo } from './info.js';
-export { type LayerDeltaEngine, zstdPatchFromEngine } from './layer-engine.js';
+export { aloftLayerEngine, type LayerDeltaEngine, zstdPatchFromEngine } from './layer-engine.js';
 export { sha256File, withTempDir } from './layers.js';
 export { isImageInput, readImage } from './read-image.js';
 export { type OutputFile, writeImage } from './write-image.js';

@@ -30,3 +30,19 @@ export const zstdPatchFromEngine: LayerDeltaEngine = {
   apply: (oldTar, patchFile, out) =>
     run('zstd', ['-q', '-f', '-d', '--long=27', `--patch-from=${oldTar}`, patchFile, '-o', out]),
 };
+
+/**
+ * Aloft's own layer delta (delta/node): per-file bsdiff over tar layers, rebuilt byte for
+ * byte, applied by pure TypeScript with bounded memory. The default.
+ */
+export const aloftLayerEngine: LayerDeltaEngine = {
+  name: 'aloft',
+  async create(oldTar, newTar, patchOut) {
+    const { createPatchFile } = await import('../create.js');
+    createPatchFile(oldTar, newTar, patchOut);
+  },
+  async apply(oldTar, patchFile, out) {
+    const { applyPatchFile } = await import('../apply.js');
+    await applyPatchFile(oldTar, patchFile, out);
+  },
+};

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BLOCK, encodeTarHeader, type ImageFileInfo, paddedSize } from '../../core/image/index.js';
 
@@ -9,6 +10,8 @@ export interface OutputFile {
   info: ImageFileInfo;
   bytes?: Uint8Array;
   file?: string;
+  /** Bytes streamed from elsewhere (e.g. straight out of another image tar). */
+  stream?: () => Readable;
 }
 
 function tempPath(out: string): string {
@@ -29,13 +32,14 @@ async function* tarChunks(files: OutputFile[]): AsyncGenerator<Uint8Array> {
     });
     if (info.type !== 'file') continue;
     if (f.bytes) yield f.bytes;
-    else if (f.file) {
+    else if (f.file || f.stream) {
       let n = 0;
-      for await (const chunk of createReadStream(f.file)) {
+      for await (const chunk of f.stream ? f.stream() : createReadStream(f.file as string)) {
         n += (chunk as Buffer).length;
         yield chunk as Buffer;
       }
-      if (n !== size) throw new Error(`${f.file} changed size while writing the image (${n} != ${size})`);
+      if (n !== size)
+        throw new Error(`${f.file ?? f.info.path} changed size while writing the image (${n} != ${size})`);
     }
     const pad = paddedSize(size) - size;
     if (pad) yield new Uint8Array(pad);
@@ -64,6 +68,7 @@ export async function writeImage(out: string, container: 'tar' | 'dir', files: O
         if (f.info.type === 'symlink') await symlink(f.info.linkname ?? '', p);
         else if (f.bytes) await writeFile(p, f.bytes);
         else if (f.file) await copyFile(f.file, p);
+        else if (f.stream) await pipeline(f.stream(), createWriteStream(p));
         if (f.info.type === 'file') {
           await chmod(p, f.info.mode || 0o644);
           await utimes(p, f.info.mtime, f.info.mtime);

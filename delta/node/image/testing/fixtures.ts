@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { projectRoot } from '../../../../sdk/project-root.js';
 
 // Test and benchmark images, built locally (no registry here) with the classic builder so
@@ -11,6 +11,7 @@ import { projectRoot } from '../../../../sdk/project-root.js';
 
 export const TEST_LABEL = 'io.aloft.image-test';
 export const TEST_REPO = 'aloft-image-test';
+const PINNED_MTIME = 1_700_000_000;
 
 export function sh(
   cmd: string,
@@ -85,6 +86,11 @@ export async function buildImage(
       if (typeof content === 'string') await writeFile(p, content);
       else await cp(content.from, p, { recursive: true, verbatimSymlinks: true });
     }
+    // COPY keeps mtimes: pin those of generated files (and their folders) so that the same
+    // content gives the same layer, hence the same DiffID, in every build.
+    for (const rel of Object.keys(files).filter((k) => typeof files[k] === 'string')) {
+      for (let p = rel; p !== '.'; p = dirname(p)) await utimes(join(ctx, p), PINNED_MTIME, PINNED_MTIME);
+    }
     await sh('docker', ['build', '-q', '-t', tag, ctx]);
     return tag;
   } finally {
@@ -102,10 +108,16 @@ function appSource(version: number): Record<string, string> {
   const lines: string[] = [];
   for (let i = 0; i < 400; i++)
     lines.push(`export const handler${i} = (x) => x * ${i} + ${i % 7 === 0 ? version : 1};`);
+  // Under appfs/ and copied with `COPY appfs/ /`, so /app keeps its pinned mtime (a COPY into
+  // /app/ would create the folder with the build's clock and change the layer every build).
   return {
-    'app/main.js': `// drone app v${version}\n${lines.join('\n')}\n`,
-    'app/config.json': JSON.stringify({ version, rotors: 4, telemetryHz: version === 1 ? 10 : 20 }, null, 2),
-    'app/README': 'Aloft test application.\n'.repeat(50),
+    'appfs/app/main.js': `// drone app v${version}\n${lines.join('\n')}\n`,
+    'appfs/app/config.json': JSON.stringify(
+      { version, rotors: 4, telemetryHz: version === 1 ? 10 : 20 },
+      null,
+      2,
+    ),
+    'appfs/app/README': 'Aloft test application.\n'.repeat(50),
   };
 }
 
@@ -113,12 +125,12 @@ function appSource(version: number): Record<string, string> {
 export async function buildAppImages(): Promise<[string, string]> {
   const v1 = await buildImage(
     `${TEST_REPO}/app:1`,
-    'FROM aloft/busybox:1\nCOPY app/ /app/\nCMD ["/bin/sh"]',
+    'FROM aloft/busybox:1\nCOPY appfs/ /\nCMD ["/bin/sh"]',
     appSource(1),
   );
   const v2 = await buildImage(
     `${TEST_REPO}/app:2`,
-    'FROM aloft/busybox:1\nCOPY app/ /app/\nCMD ["/bin/sh"]',
+    'FROM aloft/busybox:1\nCOPY appfs/ /\nCMD ["/bin/sh"]',
     appSource(2),
   );
   return [v1, v2];
@@ -144,7 +156,7 @@ export async function buildSecurityUpdateImages(
       tags.push(
         await buildImage(
           `${TEST_REPO}/${tagPrefix}:${which + 1}`,
-          'FROM scratch\nCOPY rootfs/ /\nCOPY app/ /app/',
+          'FROM scratch\nCOPY rootfs/ /\nCOPY appfs/ /',
           {
             rootfs: { from: rootfs },
             ...appSource(1),
