@@ -46,8 +46,10 @@ describe('chaos HTTP API', () => {
     const url = await start();
     expect(await (await fetch(`${url}/_ping`)).text()).toBe('OK');
     expect(await (await fetch(`${url}/version`)).json()).toMatchObject({ Version: expect.any(String) });
+    // Exactly what Entropy's client (buildertools/entropy, ClientCreatePolicy) posts: every
+    // field, empty when its flag was not given.
     const body =
-      'frequency=10&probability=.50&failures=latency&image=allingeek%2Fgremlins&criteria=service%3DPingGoogle';
+      'criteria=service%3DPingGoogle&failures=latency&frequency=10&image=allingeek%2Fgremlins&name=&probability=.50';
     const res = await fetch(`${url}/policy/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -55,6 +57,11 @@ describe('chaos HTTP API', () => {
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({
+      Name: 'gen_name',
+      Criteria: 'service=PingGoogle',
+      Faults: 'latency:100ms',
+      Frequency: '10',
+      Probability: '0.5',
       name: 'gen_name',
       failures: ['latency:100ms'],
       probability: 0.5,
@@ -68,7 +75,13 @@ describe('chaos HTTP API', () => {
     const list = (await (await fetch(`${url}/policy/`)).json()) as { name: string }[];
     expect(list.map((p) => p.name)).toEqual(['gen_name', 'j']);
     expect(await (await fetch(`${url}/injector/`)).json()).toEqual([
-      { policy: 'p', target: { id: 'abcdef012345', name: 'web' }, dryRun: false },
+      expect.objectContaining({
+        Name: 'p_abcdef012345',
+        TargetCID: 'abcdef0123456789',
+        Status: 'active',
+        policy: 'p',
+        target: { id: 'abcdef012345', name: 'web' },
+      }),
     ]);
     expect((await fetch(`${url}/policy/j`, { method: 'DELETE' })).status).toBe(200);
     const missing = await fetch(`${url}/policy/j`, { method: 'DELETE' });

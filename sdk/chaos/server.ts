@@ -19,8 +19,21 @@ export interface ServeOptions {
 
 export const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
-/** The policy as the API shows it: failures as their spec strings (what Entropy's client prints). */
-export const policyView = (p: Policy) => ({ ...p, failures: p.failures.map(describeFault) });
+/**
+ * The policy as the API shows it: Aloft's fields (failures as spec strings) plus Entropy's
+ * capitalised string fields (Name, Criteria, Frequency, Probability, Image, Faults), which is
+ * what Entropy's client and scripts written against it read (buildertools/entropy policy.go).
+ */
+export const policyView = (p: Policy) => ({
+  Name: p.name,
+  Criteria: p.criteria.join(','),
+  Frequency: String(p.frequency),
+  Probability: String(p.probability),
+  Image: p.image,
+  Faults: p.failures.map(describeFault).join(','),
+  ...p,
+  failures: p.failures.map(describeFault),
+});
 
 const STATUS: Partial<Record<string, number>> = {
   CHAOS_BAD_POLICY: 400,
@@ -86,17 +99,29 @@ async function handle(
   const del = /^\/policy\/([^/]+)$/.exec(path);
   if (method === 'DELETE' && del) {
     await engine.deletePolicy(decodeURIComponent(del[1]));
-    return sendJson(res, 200, { deleted: decodeURIComponent(del[1]) });
+    return sendJson(res, 200, { Ok: true, deleted: decodeURIComponent(del[1]) });
   }
   if (method === 'GET' && path === '/injector')
     return sendJson(
       res,
       200,
-      engine.injections().map((i) => ({
-        policy: i.policy,
-        target: { id: i.target.id.slice(0, 12), name: i.target.name },
-        dryRun: i.dryRun,
-      })),
+      engine.injections().map((i) => {
+        const p = engine.policies().find((x) => x.name === i.policy);
+        return {
+          // Entropy's injector fields first (buildertools/entropy injector.go), then Aloft's.
+          Name: `${i.policy}_${i.target.id.slice(0, 12)}`,
+          TargetCID: i.target.id,
+          Criteria: p?.criteria.join(',') ?? '',
+          Frequency: String(p?.frequency ?? ''),
+          Probability: String(p?.probability ?? ''),
+          Image: p?.image ?? '',
+          Faults: p?.failures.map(describeFault) ?? [],
+          Status: i.dryRun ? 'dry-run' : 'active',
+          policy: i.policy,
+          target: { id: i.target.id.slice(0, 12), name: i.target.name },
+          dryRun: i.dryRun,
+        };
+      }),
     );
   if (method === 'GET' && path === '/events') return streamEvents(engine, url, req, res);
   return sendJson(res, 404, { error: `no route ${method} ${url.pathname}`, code: 'CHAOS_API' });
