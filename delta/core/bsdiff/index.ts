@@ -13,3 +13,4 @@ export { BsdiffError, type BsdiffErrorCode, isBsdiffError } from './errors.js';
 export { bspatch, bspatchChunks, PATCH_CHUNK_BYTES, validateStreams } from './patch.js';
 export { suffixArray } from './suffix-array.js';
 export type { BsdiffControl, BsdiffStreams } from './types.js';
+export { x86Filter } from './x86-filter.js';
