@@ -197,6 +197,7 @@ async function ociLayerDescriptors(
 ): Promise<{ manifestDigest: string; config: Descriptor; layers: Descriptor[]; tags: string[] }> {
   let doc = parseJson(await files.read('index.json'), 'index.json');
   let where = 'index.json';
+  let tags: string[] = [];
   for (let depth = 0; depth < 4; depth++) {
     const list = isObj(doc) && Array.isArray(doc.manifests) ? doc.manifests : [];
     // Attestation manifests (platform unknown/unknown) ride beside the image; skip them.
@@ -209,11 +210,13 @@ async function ociLayerDescriptors(
         `${where} names ${candidates.length} images: export exactly one image (one platform) per layout`,
       );
     const d = candidates[0];
-    const tags = list.flatMap((x) => {
-      const ann = isObj(x) && isObj(x.annotations) ? x.annotations : {};
-      const name = ann['io.containerd.image.name'] ?? ann['org.opencontainers.image.ref.name'];
-      return typeof name === 'string' ? [name] : [];
-    });
+    // Names live on index.json's descriptors (containerd and OCI annotations).
+    if (depth === 0)
+      tags = list.flatMap((x) => {
+        const ann = isObj(x) && isObj(x.annotations) ? x.annotations : {};
+        const name = ann['io.containerd.image.name'] ?? ann['org.opencontainers.image.ref.name'];
+        return typeof name === 'string' ? [name] : [];
+      });
     const path = blobPath(d.digest);
     const bytes = await files.read(resolveFile(files, path).path);
     doc = parseJson(bytes, path);
