@@ -29,7 +29,14 @@ import {
   toHex,
   trustedKey,
 } from '../sdk/protocol/index.js';
-import { DeviceReceiver, hostPort, mosquittoUrl, Publisher, TcpProxy } from '../sdk/transport/index.js';
+import {
+  DeviceReceiver,
+  hostPort,
+  mosquittoUrl,
+  nodeSha256,
+  Publisher,
+  TcpProxy,
+} from '../sdk/transport/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,7 +55,7 @@ function makeManifest(
   patch: Uint8Array,
   f: { fleet: string; sequence: number; precursor: string; target: string; now: number },
 ): Manifest {
-  const { digest, blockHashes } = describePatch(patch, 16384);
+  const { digest, blockHashes } = describePatch(patch, 16384, nodeSha256);
   return {
     version: 1,
     fleet: f.fleet,

@@ -4,6 +4,7 @@ export {
   type DeviceFacts,
   describePatch,
   openManifest,
+  type Sha256,
   signManifest,
 } from './admit.js';
 export { countBits, emptyBitmap, hasBit, invertBitmap, setBit, setIndices } from './bitmap.js';

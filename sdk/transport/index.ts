@@ -6,6 +6,7 @@ export { isTransportError, TransportError, type TransportErrorCode } from './err
 export { hostPort, TcpProxy } from './fault-proxy.js';
 export { FleetWatcher, renderFleetTable } from './fleet-status.js';
 export { mosquittoUrl } from './mosquitto.js';
+export { nodeSha256 } from './node-sha256.js';
 export { Publisher, type PublisherEvents, type PublisherOptions } from './publisher.js';
 export { DeviceReceiver, type ReceiverEvents, type ReceiverOptions } from './receiver.js';
 export { StateReporter, willFor } from './state-reporter.js';

@@ -15,6 +15,7 @@ import {
 import { createWithDeltaEngine, fileDigest, type MadePatch } from './delta-bridge.js';
 import { TransportError } from './errors.js';
 import { readPublicKey, readSecretKey } from './key-files.js';
+import { nodeSha256 } from './node-sha256.js';
 import { Publisher } from './publisher.js';
 
 const help = `usage: aloft publish --fleet NAME --key KEY (--from OLD --to NEW | --patch FILE) (--broker URL | --out DIR) [options]
@@ -112,7 +113,7 @@ export const publishCommand: Command = {
     if (made.patch.length === 0)
       throw new TransportError('TRANSPORT_INPUT', 'the patch is empty: nothing to publish');
 
-    const { digest, blockHashes } = describePatch(made.patch, blockSize);
+    const { digest, blockHashes } = describePatch(made.patch, blockSize, nodeSha256);
     const manifest: Manifest = {
       version: 1,
       fleet: v.fleet,

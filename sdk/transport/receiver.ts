@@ -22,6 +22,7 @@ import {
 import { BlockStore } from './block-store.js';
 import { connectBroker, type ProtocolChoice } from './connect.js';
 import { type InstalledFacts, loadFacts, saveFacts } from './device-facts.js';
+import { nodeSha256 } from './node-sha256.js';
 import { StateReporter, willFor } from './state-reporter.js';
 
 export interface ReceiverOptions {
@@ -252,7 +253,7 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
       const block = decodeBlock(payload);
       // A block of an older or other patch is no attack: just not ours.
       if (!equalBytes(block.digest, store.manifest.patch.digest)) return;
-      data = checkBlock(store.manifest, block);
+      data = checkBlock(store.manifest, block, nodeSha256);
       index = block.index;
     } catch (e) {
       this.stats.rejectedBlocks++;

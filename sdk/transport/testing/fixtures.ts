@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describePatch, type Manifest, signManifest, toHex, trustedKey } from '../../protocol/index.js';
+import { nodeSha256 } from '../node-sha256.js';
 
 // Real bytes nobody here wrote: third-party binaries that `npm ci` always installs.
 const CANDIDATES = [
@@ -41,7 +42,7 @@ export function makeManifest(
   },
 ): Manifest {
   const blockSize = fields.blockSize ?? 16384;
-  const { digest, blockHashes } = describePatch(patch, blockSize);
+  const { digest, blockHashes } = describePatch(patch, blockSize, nodeSha256);
   return {
     version: 1,
     fleet: fields.fleet,
