@@ -29,11 +29,14 @@ Failure injection with Entropy's API and flags. THE API CAN STOP, KILL AND PAUSE
   rm NAME...            delete policies (everything they injected is restored)
   build-injector        build the userspace injector image (gcc, libnetfilter-queue-dev)
 
-Common: --engine URL (default $ALOFT_CHAOS_URL or http://127.0.0.1:2476), --token T, --json
+Common: --engine URL (default $ALOFT_CHAOS_URL or http://127.0.0.1:2476) or Entropy's
+-H tcp://HOST:PORT, --token T (or ALOFT_CHAOS_TOKEN), --json
 `;
 
 const common = {
   engine: { type: 'string' },
+  // Entropy's client flag: -H tcp://host:port (":2476" means this machine).
+  host: { type: 'string', short: 'H' },
   token: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -160,4 +163,11 @@ export const chaosCommand: Command = {
   },
 };
 
-const client = (v: { engine?: string; token?: string }) => new ChaosClient(v.engine, v.token);
+function client(v: { engine?: string; host?: string; token?: string }): ChaosClient {
+  let url = v.engine;
+  if (!url && v.host) {
+    const hostPort = v.host.replace(/^tcp:\/\//, '');
+    url = `http://${hostPort.startsWith(':') ? `127.0.0.1${hostPort}` : hostPort}`;
+  }
+  return new ChaosClient(url, v.token);
+}

@@ -79,10 +79,13 @@ export function parseFault(spec: string): Fault {
     case 'loss':
     case 'packet-loss':
       return { kind: 'loss', percent: percent(spec, param, 10) };
+    case 'reordering': // Entropy's name
     case 'reorder':
     case 'duplicate':
-    case 'corrupt':
-      return { kind, percent: percent(spec, param, kind === 'reorder' ? 25 : 5) };
+    case 'corrupt': {
+      const k = kind === 'reordering' ? 'reorder' : kind;
+      return { kind: k, percent: percent(spec, param, k === 'reorder' ? 25 : 5) };
+    }
     case 'partition':
       return { kind: 'partition' };
     case 'bandwidth':

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from './exec.js';
 import { ensureInjectorImage } from './injector-image.js';
 import {
   buildEngine,
@@ -95,19 +96,38 @@ describe('the engine restores what it broke, however it ends', () => {
   it('SIGTERM restores every injection before the engine exits', async () => {
     const target = await startTarget({ [`term-${runId}`]: '' });
     const engine = await spawn();
+    // Through `aloft chaos` itself, with Entropy's client flags (-H tcp://host:port).
+    const host = `tcp://${new URL(engine.url).host}`;
     for (const [name, failure] of [
       ['t-slow', 'latency:100ms'],
       ['t-frozen', 'pause'],
     ]) {
-      const res = await postForm(engine.url, [
-        ['name', name],
-        ['criteria', `term-${runId}`],
-        ['failures', failure],
-        ['frequency', '3600'],
-      ]);
-      expect(res.status).toBe(201);
+      const r = await run(
+        process.execPath,
+        [
+          main,
+          'create',
+          '-H',
+          host,
+          '--name',
+          name,
+          '--criteria',
+          `term-${runId}`,
+          '--failure',
+          failure,
+          '--frequency',
+          '3600',
+        ],
+        30_000,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(name);
     }
+    const ls = await run(process.execPath, [main, 'ls', '-H', host], 30_000);
+    expect(ls.stdout).toMatch(/t-slow\s+aloft\/chaos-injector:1\s+term-/);
     expect(await waitFor(async () => (await injections(engine.url)).length === 2, 20_000)).toBe(true);
+    const lsi = await run(process.execPath, [main, 'lsi', '-H', host], 30_000);
+    expect(lsi.stdout).toMatch(/t-frozen/);
     engine.child.kill('SIGTERM');
     expect(await engine.exited).toBe(0);
     expect(engine.output()).toContain('restored, exiting');
