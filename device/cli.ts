@@ -13,8 +13,13 @@ with balena's strategies (download-then-kill, kill-then-download, delete-then-do
 hand-over), a health window and roll-back. Its state lives in a journal under --data-dir.
 
   aloft device run --data-dir DIR --id ID [--ground-port N] [--json]
+                   [--broker URL --fleet NAME --trust PUBKEY...]
       Run the agent with the simulated drone hardware (examples/drone). Prints one line per
       state change (JSON with --json). Containers keep running when the agent stops.
+      With --broker it also receives signed manifests and patch blocks for the fleet
+      (aloft publish), asks the update policy (built-in default), applies the delta against
+      the running image, and reports its state on the fleet's retained topic.
+      \`aloft device --broker URL --fleet NAME --id ID --data-dir DIR --trust PUBKEY\` is the same.
   aloft device update --data-dir DIR --version V (--image REF | --image-tar FILE [--rate BPS])
                       [--strategy S] [--handover-timeout MS] [--health-window MS] [--lock-timeout MS]
       Queue an update (or the first install) for the agent using DIR; S is one of
@@ -22,8 +27,6 @@ hand-over), a health window and roll-back. Its state lives in a journal under --
       (io.aloft.update.strategy, or balena's io.balena.update.strategy), else download-then-kill.
   aloft device status --data-dir DIR
       Print the agent's last reported state (JSON).
-
-Over MQTT (--broker URL --fleet NAME --trust PUBKEY) once the protocol receiver is wired.
 `;
 
 const num = (name: string, v: string | undefined): number | undefined => {
@@ -42,7 +45,7 @@ async function run(argv: string[]): Promise<number> {
     json: { type: 'boolean' },
     broker: { type: 'string' },
     fleet: { type: 'string' },
-    trust: { type: 'string' },
+    trust: { type: 'string', multiple: true },
   });
   const dataDir = values['data-dir'];
   if (!dataDir) throw new UsageError('--data-dir is required');
@@ -60,6 +63,18 @@ async function run(argv: string[]): Promise<number> {
     deviceId: values.id ?? 'device',
     resources: hw.all,
   });
+  const link = values.broker
+    ? await (await import('./agent/fleet-link.js')).startFleetLink({
+        agent,
+        url: values.broker,
+        fleet: values.fleet!,
+        deviceId: values.id!,
+        trust: values.trust!,
+        dataDir: resolve(dataDir),
+        flightState: () =>
+          (hw.flight.lastCommand()?.ageMs ?? Number.POSITIVE_INFINITY) < 500 ? 'flying' : 'landed',
+      })
+    : undefined;
   agent.on('state', (s) => {
     if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else
@@ -76,6 +91,7 @@ async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', done);
     process.once('SIGINT', done);
   });
+  await link?.stop();
   await agent.stop();
   return 0;
 }

@@ -41,6 +41,8 @@ export interface AgentState {
 }
 
 const REQUEST_FILE = 'request.json';
+/** Test hook: `STATE` or `STATE@N` (the N-th report of STATE) SIGKILLs the agent right there. */
+const crashAt = process.env.ALOFT_DEVICE_CRASH_AT;
 
 /**
  * The device agent: owns the bridge (and through it the hardware), keeps the journal, and runs
@@ -85,6 +87,13 @@ export class Agent extends EventEmitter {
 
   status(): AgentState {
     return { ...this.current, leases: this.bridge.leases.snapshot() };
+  }
+
+  /** Update locks the apps hold now (their reasons), for the policy's `locks` fact. */
+  locks(): string[] {
+    const v = this.journal.current?.version;
+    const lock = v ? this.bridge.lockOf(v) : undefined;
+    return lock ? [lock.reason] : [];
   }
 
   journalSnapshot(): Journal {
@@ -327,6 +336,7 @@ export class Agent extends EventEmitter {
   }
 
   private statusWrite: Promise<void> = Promise.resolve();
+  private crashCount = 0;
 
   private report(state: string, detail?: Record<string, unknown>): void {
     const u = this.journal?.update;
@@ -344,6 +354,15 @@ export class Agent extends EventEmitter {
     };
     const snapshot = this.current;
     this.emit('state', snapshot);
+    // Crash point for tests: a power cut at the exact moment this state begins.
+    if (
+      crashAt &&
+      state === crashAt.split('@')[0] &&
+      ++this.crashCount >= Number(crashAt.split('@')[1] ?? 1)
+    ) {
+      process.stdout.write('', () => process.kill(process.pid, 'SIGKILL'));
+      this.stopped = true;
+    }
     // status.json is for people and tests: written whole (rename), not fsynced.
     const path = join(this.opts.dataDir, 'status.json');
     this.statusWrite = this.statusWrite

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeviceError } from '../errors.js';
+import { deltaSource } from './delta-source.js';
 import type { DockerRuntime } from './runtime.js';
 import type { ImageSourceSpec, Release } from './types.js';
 
@@ -70,14 +71,7 @@ export const tarSource: ImageSource = {
 export const defaultImageSources: Record<ImageSourceSpec['kind'], ImageSource> = {
   engine: engineSource,
   tar: tarSource,
-  delta: {
-    async fetch() {
-      throw new DeviceError(
-        'DEVICE_FETCH_FAILED',
-        'delta image sources are wired when delta/ exports applyImageDelta: pass one in AgentOptions.imageSources',
-      );
-    },
-  },
+  delta: deltaSource,
 };
 
 async function copyResumable(
@@ -91,7 +85,8 @@ async function copyResumable(
   const out = await open(to, 'a');
   const started = Date.now();
   let written = 0;
-  let lastReport = 0;
+  let lastReport = Date.now();
+  progress(have);
   try {
     if (have >= total) return;
     for await (const chunk of createReadStream(from, { start: have, highWaterMark: 256 * 1024 })) {

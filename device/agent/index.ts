@@ -1,5 +1,7 @@
 export { Agent, type AgentOptions, type AgentState } from './agent.js';
+export { deltaSource } from './delta-source.js';
 export { type ExecContext, executors } from './executors.js';
+export { type FleetLink, type FleetLinkOptions, startFleetLink } from './fleet-link.js';
 export {
   defaultImageSources,
   engineSource,

@@ -11,6 +11,8 @@ export interface ChildAgent {
   states: AgentState[];
   waitFor(pred: (s: AgentState) => boolean, timeoutMs?: number): Promise<AgentState>;
   kill9(): Promise<void>;
+  /** Resolves with the signal that ended the process. */
+  exited: Promise<NodeJS.Signals | null>;
   stop(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ export function agentEntry(): Promise<string> {
   return bundled;
 }
 
-export async function spawnAgent(dataDir: string, deviceId: string): Promise<ChildAgent> {
+export async function spawnAgent(dataDir: string, deviceId: string, crashAt?: string): Promise<ChildAgent> {
   const proc = spawn(
     process.execPath,
     [await agentEntry(), 'run', '--data-dir', dataDir, '--id', deviceId, '--json'],
@@ -35,12 +37,14 @@ export async function spawnAgent(dataDir: string, deviceId: string): Promise<Chi
   );
   const states: AgentState[] = [];
   const waiters = new Set<() => void>();
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const exited = new Promise<NodeJS.Signals | null>((r) => proc.once('exit', (_code, signal) => r(signal)));
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     try {
       const s = JSON.parse(line) as AgentState;
       if (!s.deviceId) return;
       states.push(s);
+      if (process.env.ALOFT_TEST_VERBOSE === '1')
+        process.stderr.write(`[agent ${proc.pid}] ${s.state} v${s.version ?? '-'}->${s.target ?? '-'} ${JSON.stringify(s.detail ?? {})} ${JSON.stringify(s.leases)}\n`);
       for (const w of waiters) w();
     } catch {
       // not a state line
@@ -49,6 +53,7 @@ export async function spawnAgent(dataDir: string, deviceId: string): Promise<Chi
   return {
     proc,
     states,
+    exited,
     waitFor(pred, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         let seen = 0;
