@@ -1,2 +1,3 @@
 export * as docker from './docker/index.js';
+export * as policy from './policy/index.js';
 export * as transport from './transport/index.js';

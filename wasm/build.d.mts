@@ -1,4 +1,8 @@
-export type EngineKind = 'qjs' | 'starlingmonkey';
+export type EngineKind = 'qjs' | 'qjs-hosted-hash' | 'starlingmonkey';
+export declare const VARIANTS: Record<
+  EngineKind,
+  { entry: string; world: string; runtime: 'qjs' | 'starlingmonkey' }
+>;
 export declare function inputStamp(engine: EngineKind): Promise<string>;
 export declare function componentPath(engine?: EngineKind): string;
 export declare function buildComponent(opts?: {

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // Builds the Aloft engine component: wasm/build/engine.wasm.
 //
-//   node wasm/build.mjs [--engine qjs|starlingmonkey] [--force]
+//   node wasm/build.mjs [--engine qjs|qjs-hosted-hash|starlingmonkey|all] [--force]
 //
 // 1. rolldown bundles wasm/src/component.ts with the SAME TypeScript the Node path runs
 //    (sdk/policy, delta/core) into one ES module: there is no second implementation.
 // 2. componentize-qjs embeds it in QuickJS (the size-optimised, non-async runtime) and
 //    snapshots the initialised heap with Wizer; every WASI import is replaced by a trap stub,
-//    so the component imports nothing. StarlingMonkey (componentize-js) is kept for the
-//    benchmark: about 12 MB and it needs WASI, which is why it is not the default.
+//    so the component imports only its own `io` port. `qjs-hosted-hash` is the same engine in
+//    the world that also borrows SHA-256 from the host (see wit/aloft.wit). StarlingMonkey
+//    (componentize-js) is kept for the benchmark: about 12 MB and it needs WASI, which is why
+//    it is not the default.
 // 3. A stamp (hash of every input and tool version) lets tests skip the build when nothing
 //    changed; the output is written to a temp name and renamed, never left half-written.
 import { createHash } from 'node:crypto';
@@ -42,23 +44,49 @@ export async function inputStamp(engine) {
   return h.digest('hex');
 }
 
+/** Each build variant: the bundle entry, the WIT world and the JS engine that runs it. */
+export const VARIANTS = {
+  qjs: { entry: 'component.ts', world: 'engine', runtime: 'qjs' },
+  'qjs-hosted-hash': { entry: 'component-hosted-hash.ts', world: 'engine-hosted-hash', runtime: 'qjs' },
+  starlingmonkey: { entry: 'component.ts', world: 'engine', runtime: 'starlingmonkey' },
+};
+
 export const componentPath = (engine = 'qjs') => join(out, `engine-${engine}.wasm`);
+
+/**
+ * componentize-qjs hands a WIT interface to JS as a default export; componentize-js
+ * (StarlingMonkey) only as named exports. The source uses the default form; for StarlingMonkey
+ * each WIT import goes through a one-line module that re-exports the namespace as default.
+ */
+const namedWitImports = {
+  name: 'aloft-named-wit-imports',
+  resolveId(id, importer) {
+    if (!id.startsWith('aloft:engine/')) return null;
+    if (importer?.startsWith('\0wit:')) return { id, external: true };
+    return `\0wit:${id}`;
+  },
+  load(id) {
+    if (!id.startsWith('\0wit:')) return null;
+    return `import * as m from '${id.slice(5)}'; export default m;`;
+  },
+};
 
 async function bundle(engine) {
   const { rolldown } = await import('rolldown');
   const bundler = await rolldown({
-    input: join(root, 'wasm/src/component.ts'),
+    input: join(root, 'wasm/src', VARIANTS[engine].entry),
     // Neutral: take the packages' browser/default builds (cbor-x/decode without Node's native
     // extension), never a node: module.
     platform: 'neutral',
     resolve: { conditionNames: ['import', 'default'], mainFields: ['module', 'main'] },
     treeshake: true,
+    plugins: VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : [],
     // WIT imports are provided by the component runtime, not bundled.
-    external: [/^aloft:engine\//],
+    external: VARIANTS[engine].runtime === 'starlingmonkey' ? [] : [/^aloft:engine\//],
     logLevel: 'warn',
   });
   const file = join(out, `engine-${engine}.js`);
-  await bundler.write({ file, format: 'esm', minify: engine === 'qjs', sourcemap: false });
+  await bundler.write({ file, format: 'esm', minify: VARIANTS[engine].runtime === 'qjs', sourcemap: false });
   await bundler.close();
   return file;
 }
@@ -66,10 +94,12 @@ async function bundle(engine) {
 async function componentize(engine, jsFile) {
   const jsSource = await readFile(jsFile, 'utf8');
   const witPath = join(root, 'wasm/wit');
-  if (engine === 'qjs') {
+  const { world, runtime } = VARIANTS[engine];
+  if (runtime === 'qjs') {
     const { componentize } = await import('componentize-qjs');
     const { component } = await componentize({
       witPath,
+      world,
       jsSource,
       jsPath: jsFile,
       stubWasi: true,
@@ -82,7 +112,7 @@ async function componentize(engine, jsFile) {
   const { component } = await componentize({
     sourcePath: jsFile,
     witPath,
-    worldName: 'engine',
+    worldName: world,
     disableFeatures: ['random', 'stdio', 'clocks', 'http', 'fetch-event'],
   });
   return component;
@@ -117,20 +147,24 @@ export async function buildComponent({ engine = 'qjs', force = false, log = () =
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const i = args.indexOf('--engine');
-  const engine = i >= 0 ? args[i + 1] : 'qjs';
-  if (!['qjs', 'starlingmonkey'].includes(engine)) {
-    process.stderr.write(`build:wasm: --engine must be qjs or starlingmonkey, not ${engine}\n`);
+  const wanted = i >= 0 ? args[i + 1] : 'qjs';
+  if (wanted !== 'all' && !(wanted in VARIANTS)) {
+    process.stderr.write(
+      `build:wasm: --engine must be ${Object.keys(VARIANTS).join(', ')} or all, not ${wanted}\n`,
+    );
     process.exit(2);
   }
-  try {
-    await buildComponent({
-      engine,
-      force: args.includes('--force'),
-      log: (m) => process.stdout.write(`${m}\n`),
-    });
-  } catch (e) {
-    await rm(`${componentPath(engine)}.stamp`, { force: true });
-    process.stderr.write(`build:wasm: ${e instanceof Error ? e.message : e}\n`);
-    process.exit(1);
+  for (const engine of wanted === 'all' ? Object.keys(VARIANTS) : [wanted]) {
+    try {
+      await buildComponent({
+        engine,
+        force: args.includes('--force'),
+        log: (m) => process.stdout.write(`${m}\n`),
+      });
+    } catch (e) {
+      await rm(`${componentPath(engine)}.stamp`, { force: true });
+      process.stderr.write(`build:wasm: ${engine}: ${e instanceof Error ? e.message : e}\n`);
+      process.exit(1);
+    }
   }
 }

@@ -1,14 +1,20 @@
 // Host glue for tests and benchmarks: build the component if its inputs changed (cached in
 // wasm/build), transpile it with `jco transpile` to core wasm + JS, and instantiate it in
 // Node. What comes back is typed like the Node path so one test body can run against both.
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { transpile } from '@bytecodealliance/jco';
-import { buildComponent, type EngineKind, inputStamp } from './build.mjs';
+import { projectRoot } from '../sdk/project-root.js';
+import type * as Build from './build.mjs';
 
-export type { EngineKind };
+export type EngineKind = Build.EngineKind;
+
+// The build script is plain ESM beside the sources; loaded by path so that this file also works
+// when compiled into dist/ (benchmarks), where no copy of build.mjs exists.
+const build = (): Promise<typeof Build> => import(pathToFileURL(join(projectRoot(), 'wasm/build.mjs')).href);
 
 // The project's lib (ES2023, no DOM) leaves out the WebAssembly namespace Node provides.
 declare const WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> };
@@ -59,7 +65,7 @@ async function transpileOnce(
   wasmPath: string,
   engine: EngineKind,
 ): Promise<{ dir: string; ms: number; imports: string[] }> {
-  const stamp = (await inputStamp(engine)).slice(0, 16);
+  const stamp = (await (await build()).inputStamp(engine)).slice(0, 16);
   const dir = join(wasmPath, '..', `transpiled-${engine}-${stamp}`);
   const t0 = performance.now();
   if (!(await stat(join(dir, 'imports.json')).catch(() => null))) {
@@ -87,6 +93,17 @@ async function transpileOnce(
   return { dir, ms: performance.now() - t0, imports };
 }
 
+/** The `hash` import of the engine-hosted-hash world: node:crypto behind the WIT resource. */
+class HostSha256 {
+  private readonly h = createHash('sha256');
+  update(bytes: Uint8Array): void {
+    this.h.update(bytes);
+  }
+  digest(): Uint8Array {
+    return new Uint8Array(this.h.digest());
+  }
+}
+
 /** StarlingMonkey's WASI imports, from jco's Node shim, keyed the way `instantiate` wants them. */
 async function wasiImports(): Promise<Record<string, unknown>> {
   const shim = (await import('@bytecodealliance/preview2-shim')) as Record<string, Record<string, unknown>>;
@@ -101,12 +118,13 @@ const interfaceName = (key: string) => key.replace(/^aloft:engine\//, '').replac
 
 /** Builds (if needed), transpiles (if needed) and instantiates the component. */
 export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedComponent> {
-  const wasmPath = await buildComponent({ engine });
+  const wasmPath = await (await build()).buildComponent({ engine });
   const { dir, ms: transpileMs, imports: componentImports } = await transpileOnce(wasmPath, engine);
   const t0 = performance.now();
   const mod = await import(pathToFileURL(join(dir, 'engine.js')).href);
   const io: IoBinding = {};
   const imports: Record<string, unknown> = { 'aloft:engine/io': ioImport(io) };
+  if (engine === 'qjs-hosted-hash') imports['aloft:engine/hash'] = { Sha256: HostSha256 };
   if (engine === 'starlingmonkey') Object.assign(imports, await wasiImports());
   const raw: Record<string, unknown> = await mod.instantiate(
     async (name: string) => WebAssembly.compile(await readFile(join(dir, name))),

@@ -10,5 +10,6 @@ export {
   isDeltaError,
   pureSha256,
   type RandomAccess,
+  type Sha256Factory,
   STREAMS,
 } from '../../delta/core/index.js';

@@ -9,8 +9,8 @@ import {
   decodeHead,
   hex,
   isDeltaError,
-  pureSha256,
   type RandomAccess,
+  type Sha256Factory,
   STREAMS,
 } from './delta-core.js';
 
@@ -44,28 +44,33 @@ function info(d: DecodedHead) {
   };
 }
 
-export function inspectPatch(patchSize: number) {
-  try {
-    return info(decodeHead(hostBlob('patch', Number(patchSize)), DEFAULT_LIMITS));
-  } catch (e) {
-    throw witError(e);
+/** The interface, over whichever SHA-256 the world provides (noble inside, or the host's). */
+export function deltaInterface(sha256: Sha256Factory) {
+  function inspectPatch(patchSize: number) {
+    try {
+      return info(decodeHead(hostBlob('patch', Number(patchSize)), DEFAULT_LIMITS));
+    } catch (e) {
+      throw witError(e);
+    }
   }
-}
 
-export function applyPatch(oldSize: number, patchSize: number) {
-  try {
-    const patch = hostBlob('patch', Number(patchSize));
-    const decoded = decodeHead(patch, DEFAULT_LIMITS);
-    apply({
-      patch,
-      old: hostBlob('old', Number(oldSize)),
-      decoded,
-      sha256: pureSha256,
-      limits: DEFAULT_LIMITS,
-      sink: (chunk) => io.write(chunk),
-    });
-    return witDigest(decoded.head.target);
-  } catch (e) {
-    throw witError(e);
+  function applyPatch(oldSize: number, patchSize: number) {
+    try {
+      const patch = hostBlob('patch', Number(patchSize));
+      const decoded = decodeHead(patch, DEFAULT_LIMITS);
+      apply({
+        patch,
+        old: hostBlob('old', Number(oldSize)),
+        decoded,
+        sha256,
+        limits: DEFAULT_LIMITS,
+        sink: (chunk) => io.write(chunk),
+      });
+      return witDigest(decoded.head.target);
+    } catch (e) {
+      throw witError(e);
+    }
   }
+
+  return { inspectPatch, applyPatch };
 }

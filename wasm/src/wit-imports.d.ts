@@ -6,3 +6,10 @@ declare module 'aloft:engine/io@0.1.0' {
   };
   export default io;
 }
+
+declare module 'aloft:engine/hash@0.1.0' {
+  const hash: {
+    Sha256: new () => { update(bytes: Uint8Array): void; digest(): Uint8Array };
+  };
+  export default hash;
+}
