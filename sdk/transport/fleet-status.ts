@@ -24,7 +24,7 @@ export class FleetWatcher {
     client.on('message', (topic, payload) => {
       if (payload.length === 0) return; // a cleared retained state
       try {
-        const state = decodeState(new Uint8Array(payload));
+        const state = decodeState(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
         if (topic !== topics.state(this.fleet, state.device)) return; // a device speaking for another
         this.devices.set(state.device, state);
         this.onChange?.(state);

@@ -47,7 +47,8 @@ beforeAll(async () => {
   aedes = await startEmbeddedBroker();
   // The kill -9 test needs the device as a real process: compile just its entry (and what it
   // imports) with tsc, inside the repo so that node_modules resolves.
-  const out = join(root, '.aloft-tmp-protocol');
+  const out = join(root, `.aloft-tmp-protocol-${process.pid}`);
+  dirs.push(out);
   execFileSync(
     process.execPath,
     [

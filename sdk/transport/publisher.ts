@@ -154,7 +154,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   }
 
   private onMessage(topic: string, payload: Buffer) {
-    const bytes = new Uint8Array(payload);
+    const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.length);
     try {
       if (topic === topics.fullRequest(this.options.fleet)) {
         this.emit('full-image-request', decodeFullImageRequest(bytes));
