@@ -1,8 +1,5 @@
 import type { Command } from '../sdk/cli/command.js';
 import { UsageError } from '../sdk/cli/command.js';
-import { applyHelp, runApply } from './cli-apply.js';
-import { createHelp, runCreate } from './cli-create.js';
-import { infoHelp, runInfo } from './cli-info.js';
 
 const help = `usage: delta <create|apply|info> ...   (delta <command> --help for more)
 
@@ -13,10 +10,25 @@ const help = `usage: delta <create|apply|info> ...   (delta <command> --help for
 Exit status: 0 success, 1 error (one line on stderr naming the file), 2 usage error.
 `;
 
-const sub: Record<string, { help: string; run: (argv: string[]) => Promise<number> }> = {
-  create: { help: createHelp, run: runCreate },
-  apply: { help: applyHelp, run: runApply },
-  info: { help: infoHelp, run: runInfo },
+interface Sub {
+  readonly help: string;
+  readonly run: (argv: string[]) => Promise<number>;
+}
+
+// Loaded on demand: apply on a device must not pay for the native zstd encoder that create uses.
+const sub: Record<string, () => Promise<Sub>> = {
+  create: async () => {
+    const m = await import('./cli-create.js');
+    return { help: m.createHelp, run: m.runCreate };
+  },
+  apply: async () => {
+    const m = await import('./cli-apply.js');
+    return { help: m.applyHelp, run: m.runApply };
+  },
+  info: async () => {
+    const m = await import('./cli-info.js');
+    return { help: m.infoHelp, run: m.runInfo };
+  },
 };
 
 export const deltaCommand: Command = {
@@ -26,8 +38,9 @@ export const deltaCommand: Command = {
   async run(argv) {
     const [name, ...rest] = argv;
     if (!name) throw new UsageError('no command given (create, apply or info)');
-    const command = sub[name];
-    if (!command) throw new UsageError(`unknown command '${name}' (create, apply or info)`);
+    const load = sub[name];
+    if (!load) throw new UsageError(`unknown command '${name}' (create, apply or info)`);
+    const command = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(command.help);
       return 0;

@@ -3,7 +3,15 @@ export interface RandomAccess {
   readonly size: number;
   /** Exactly `length` bytes at `offset` (the caller keeps within size). */
   read(offset: number, length: number): Uint8Array;
+  /** Optional: fill `target` from `offset` without allocating (the streaming paths reuse buffers). */
+  readInto?(target: Uint8Array, offset: number): void;
 }
+
+/** Reads into a caller's buffer when the source can, else copies from read(). */
+export const readInto = (source: RandomAccess, target: Uint8Array, offset: number): void => {
+  if (source.readInto) source.readInto(target, offset);
+  else target.set(source.read(offset, target.length));
+};
 
 export const bytesSource = (bytes: Uint8Array): RandomAccess => ({
   size: bytes.length,

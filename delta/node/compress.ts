@@ -1,11 +1,12 @@
 import { Compressor } from 'zstd-napi';
 import type { Compress } from '../core/index.js';
 
-// Level 19 with an 8 MiB window and no content size in the frame: the device decodes with
+// Level 19 with a 1 MiB window and no content size in the frame: the device decodes with
 // fzstd, which allocates one window per stream (or the whole content when the frame is
 // single-segment), so the window is what bounds apply memory. Measured on 30 MB of x86-64
-// code: windowLog 27 + long-distance matching saved 0.15% and took 3x longer; not worth it.
-const WINDOW_LOG = 23;
+// code: windowLog 27 + long-distance matching saved 0.15% and took 3x longer; on libssl3 patch
+// streams windowLog 19..23 differ by 0.04%, while fzstd shifts its whole window per block.
+const WINDOW_LOG = Number(process.env.ALOFT_ZSTD_WINDOW_LOG ?? 20);
 
 let best: Compressor | undefined;
 let fast: Compressor | undefined;

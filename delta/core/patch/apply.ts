@@ -1,14 +1,16 @@
 // Rebuilds the output from OLD and a patch, streaming: output leaves through `sink` as it is
 // made, so memory holds the old tar's meta and one changed file (with its old version), never the
 // layer. Every rebuilt file and the whole output are hash-checked before apply returns.
-import { bspatchChunks, decodeControls, isBsdiffError } from '../bsdiff/index.js';
+import { decodeControls, isBsdiffError } from '../bsdiff/index.js';
 import { DeltaError, hex, sameBytes } from '../errors.js';
 import type { Sha256Factory } from '../hash.js';
-import type { RandomAccess } from '../io.js';
+import { bytesSource, type RandomAccess, readInto } from '../io.js';
+import { regionSource } from '../io-cache.js';
 import { StreamReader } from '../zstd/index.js';
 import type { DecodedHead, StreamName } from './format.js';
 import type { ApplyLimits } from './limits.js';
 import { readOldLayout } from './old-layout.js';
+import { streamBspatch } from './stream-bspatch.js';
 import { type BsdiffLengths, decodeTable, OP_BSDIFF, OP_LITERAL, OP_REF } from './table.js';
 
 export interface ApplyInput {
@@ -22,7 +24,7 @@ export interface ApplyInput {
   readonly progress?: (done: number, total: number) => void;
 }
 
-const COPY_CHUNK = 1 << 20;
+const COPY_CHUNK = 1 << 16;
 const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
 
 export function applyPatch(input: ApplyInput): void {
@@ -45,6 +47,7 @@ export function applyPatch(input: ApplyInput): void {
   const lit = open('lit');
 
   const target = head.target.size;
+  const copyBuf = new Uint8Array(COPY_CHUNK);
   const outHash = sha256();
   let written = 0;
   const emit = (chunk: Uint8Array) => {
@@ -56,7 +59,7 @@ export function applyPatch(input: ApplyInput): void {
   };
 
   const patchFile = (
-    oldBytes: Uint8Array,
+    oldRegion: RandomAccess,
     lengths: BsdiffLengths,
     size: number,
     out: (c: Uint8Array) => void,
@@ -69,12 +72,16 @@ export function applyPatch(input: ApplyInput): void {
     if (lengths.diff > size || lengths.extra > size) throw invalid('bsdiff streams longer than their file');
     try {
       const controls = decodeControls(ctrl.read(lengths.ctrl), { maxEntries: size + 1 });
-      bspatchChunks(
-        oldBytes,
-        { controls, diff: diff.read(lengths.diff), extra: extra.read(lengths.extra) },
-        size,
-        out,
-      );
+      streamBspatch({
+        controls,
+        old: oldRegion,
+        diff,
+        extra,
+        newSize: size,
+        diffLen: lengths.diff,
+        extraLen: lengths.extra,
+        sink: out,
+      });
     } catch (e) {
       if (isBsdiffError(e)) throw invalid(`bsdiff entry: ${e.message}`);
       throw e;
@@ -89,7 +96,7 @@ export function applyPatch(input: ApplyInput): void {
   else {
     const parts: Uint8Array[] = [];
     let n = 0;
-    patchFile(layout.meta, m, m.size, (c) => {
+    patchFile(bytesSource(layout.meta), m, m.size, (c) => {
       parts.push(c.slice());
       n += c.length;
     });
@@ -129,13 +136,16 @@ export function applyPatch(input: ApplyInput): void {
     emitMeta(item.metaBefore);
     if (item.op === OP_REF) {
       const r = layout.regions[item.oldIndex];
-      for (let o = 0; o < r.size; o += COPY_CHUNK)
-        emit(old.read(r.offset + o, Math.min(COPY_CHUNK, r.size - o)));
+      for (let o = 0; o < r.size; o += COPY_CHUNK) {
+        const chunk = copyBuf.subarray(0, Math.min(COPY_CHUNK, r.size - o));
+        readInto(old, chunk, r.offset + o);
+        emit(chunk);
+      }
     } else if (item.op === OP_BSDIFF) {
       const r = layout.regions[item.oldIndex];
       const c = checked(item.sha256, `file #${i}`);
       const start = written;
-      patchFile(old.read(r.offset, r.size), item, item.size, c.out);
+      patchFile(regionSource(old, r.offset, r.size), item, item.size, c.out);
       if (written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
       c.done();
     } else if (item.op === OP_LITERAL) {

@@ -3,7 +3,7 @@
 // bomb ends as an error after at most one block past what the header promised.
 import { Decompress } from 'fzstd';
 import { DeltaError } from '../errors.js';
-import { concatBytes, type RandomAccess } from '../io.js';
+import type { RandomAccess } from '../io.js';
 import { parseBlockHeader, parseFrameHeader } from './frame.js';
 
 export const CODEC_STORED = 0;
@@ -59,9 +59,23 @@ export class StreamReader {
 
   /** Exactly n bytes, or a DELTA_PATCH_INVALID error when the stream has fewer. */
   read(n: number): Uint8Array {
-    const parts: Uint8Array[] = [];
-    this.pipe(n, (chunk) => parts.push(chunk.slice()));
-    return parts.length === 1 ? parts[0] : concatBytes(parts);
+    if (this.spec.codec === CODEC_ZSTD && n > 0 && n <= this.remaining) {
+      while (this.queued === 0) this.refill();
+      const head = this.queue[0];
+      if (head.length === n) {
+        this.queue.shift();
+        this.queued -= n;
+        this.consumed += n;
+        return head;
+      }
+    }
+    const out = new Uint8Array(n);
+    let o = 0;
+    this.pipe(n, (chunk) => {
+      out.set(chunk, o);
+      o += chunk.length;
+    });
+    return out;
   }
 
   /** Passes exactly n bytes to sink in chunks (views valid only during the call). */
@@ -121,8 +135,8 @@ export class StreamReader {
     if (chunk.length === 0) return;
     this.produced += chunk.length;
     if (this.produced > this.spec.rawSize) throw this.corrupt('decompresses to more than its declared size');
-    // fzstd may reuse its buffers: keep a copy.
-    this.queue.push(chunk.slice());
+    // fzstd hands out a fresh array per block (it copies into its window separately).
+    this.queue.push(chunk);
     this.queued += chunk.length;
   }
 

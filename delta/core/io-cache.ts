@@ -1,0 +1,29 @@
+import { type RandomAccess, readInto } from './io.js';
+
+/**
+ * A view of [offset, offset+size) of a source, with a small read-ahead block: bsdiff controls
+ * read OLD mostly forward in short runs, and one positional read per run would be a syscall
+ * per few bytes.
+ */
+export function regionSource(
+  source: RandomAccess,
+  offset: number,
+  size: number,
+  block = 1 << 16,
+): RandomAccess {
+  let start = -1;
+  const cache = new Uint8Array(Math.min(block, size));
+  let buf: Uint8Array = cache.subarray(0, 0);
+  return {
+    size,
+    read(pos, length) {
+      if (length > block) return source.read(offset + pos, length);
+      if (start < 0 || pos < start || pos + length > start + buf.length) {
+        start = pos;
+        buf = cache.subarray(0, Math.min(block, size - pos));
+        readInto(source, buf, offset + pos);
+      }
+      return buf.subarray(pos - start, pos - start + length);
+    },
+  };
+}

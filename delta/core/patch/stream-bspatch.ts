@@ -1,0 +1,78 @@
+// bspatch for the streaming applier: the kernel's control semantics (Percival's bsdiff 4), but
+// OLD is read at the offsets the controls name (RandomAccess: positional reads of the OLD file)
+// and diff/extra come from the patch's decompressing readers, so memory is a few 64 KiB chunks
+// whatever the file size. The kernel's bspatchChunks needs OLD and both streams in memory, which
+// for a 25 MB binary is 50 MB: past the device's budget.
+import type { BsdiffControl } from '../bsdiff/index.js';
+import { DeltaError } from '../errors.js';
+import type { RandomAccess } from '../io.js';
+import type { StreamReader } from '../zstd/index.js';
+
+const CHUNK = 1 << 16;
+const corrupt = (message: string) => new DeltaError('DELTA_PATCH_INVALID', `bsdiff entry: ${message}`);
+
+/** Every control checked against OLD, NEW and the stream lengths before any byte is written. */
+export function checkControls(
+  controls: BsdiffControl[],
+  oldSize: number,
+  newSize: number,
+  diffLen: number,
+  extraLen: number,
+): void {
+  let newPos = 0;
+  let oldPos = 0;
+  let d = 0;
+  let e = 0;
+  for (let i = 0; i < controls.length; i++) {
+    const { add, copy, seek } = controls[i];
+    if (!Number.isSafeInteger(add) || !Number.isSafeInteger(copy) || !Number.isSafeInteger(seek))
+      throw corrupt(`control ${i} is not a safe integer`);
+    if (add < 0 || copy < 0) throw corrupt(`control ${i} has a negative length`);
+    if (add > newSize - newPos || copy > newSize - newPos - add)
+      throw corrupt(`control ${i} writes past the end`);
+    if (add > 0 && (oldPos < 0 || add > oldSize - oldPos))
+      throw corrupt(`control ${i} reads outside the old file`);
+    newPos += add + copy;
+    d += add;
+    e += copy;
+    oldPos += add + seek;
+    if (!Number.isSafeInteger(oldPos)) throw corrupt(`control ${i} moves the old cursor out of range`);
+  }
+  if (newPos !== newSize) throw corrupt(`controls make ${newPos} bytes, not ${newSize}`);
+  if (d !== diffLen || e !== extraLen) throw corrupt('controls do not use the diff and extra bytes exactly');
+}
+
+export interface StreamPatchInput {
+  readonly controls: BsdiffControl[];
+  /** OLD region: read(offset within the region, length). */
+  readonly old: RandomAccess;
+  readonly diff: StreamReader;
+  readonly extra: StreamReader;
+  readonly newSize: number;
+  readonly diffLen: number;
+  readonly extraLen: number;
+  readonly sink: (chunk: Uint8Array) => void;
+}
+
+export function streamBspatch(input: StreamPatchInput): void {
+  const { controls, old, diff, extra, sink } = input;
+  checkControls(controls, old.size, input.newSize, input.diffLen, input.extraLen);
+  // One reused buffer: sinks consume each chunk before returning (hash, copy to the writer).
+  const sum = new Uint8Array(CHUNK);
+  let oldPos = 0;
+  for (const { add, copy, seek } of controls) {
+    let at = oldPos;
+    if (add > 0)
+      diff.pipe(add, (d) => {
+        for (let o = 0; o < d.length; o += CHUNK) {
+          const n = Math.min(CHUNK, d.length - o);
+          const base = old.read(at, n);
+          for (let k = 0; k < n; k++) sum[k] = d[o + k] + base[k];
+          sink(sum.subarray(0, n));
+          at += n;
+        }
+      });
+    if (copy > 0) extra.pipe(copy, sink);
+    oldPos += add + seek;
+  }
+}
