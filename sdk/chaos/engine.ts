@@ -67,12 +67,13 @@ export class ChaosEngine {
 
   async start(): Promise<void> {
     const { docker } = this.o;
-    this.caps = this.o.capabilities ?? (await probeKernel());
     const store = new StateStore(join(this.o.stateDir, 'state.json'));
     const state = await store.load();
     const network = new NetworkInjector(docker, this.o.injectorImage);
+    // Restore before anything else: a previous engine may have died with faults in place.
     const restored = await reconcile(docker, network, state, (e) => this.audit.emit(e));
     await store.save(state);
+    this.caps = this.o.capabilities ?? (await probeKernel());
     this.audit.emit({
       action: 'reconcile',
       result: 'info',

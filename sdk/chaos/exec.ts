@@ -7,10 +7,15 @@ export interface ExecResult {
   status: number;
 }
 
-/** Runs a host command with a timeout; resolves with its status instead of throwing. */
-export function run(cmd: string, args: readonly string[], timeoutMs = 10_000): Promise<ExecResult> {
+/** Runs a host command with a timeout (and optional stdin); resolves with its status instead of throwing. */
+export function run(
+  cmd: string,
+  args: readonly string[],
+  timeoutMs = 10_000,
+  input?: string,
+): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 << 20 }, (err, stdout, stderr) => {
       const status = err
         ? typeof (err as { code?: unknown }).code === 'number'
           ? (err as { code: number }).code
@@ -22,6 +27,8 @@ export function run(cmd: string, args: readonly string[], timeoutMs = 10_000): P
         status,
       });
     });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input ?? '');
   });
 }
 
@@ -29,15 +36,25 @@ export function run(cmd: string, args: readonly string[], timeoutMs = 10_000): P
  * Runs a command in the network namespace of process `pid` (a container's init) with the host's
  * tc and iptables: nsenter from the host needs no tools inside the target image.
  */
-export async function inNetns(pid: number, cmd: string, args: readonly string[]): Promise<ExecResult> {
+export async function inNetns(
+  pid: number,
+  cmd: string,
+  args: readonly string[],
+  input?: string,
+): Promise<ExecResult> {
   if (!(pid > 0))
     throw new ChaosError('CHAOS_NETNS', `no network namespace: the target is not running (pid ${pid})`);
-  return run('nsenter', ['-t', String(pid), '-n', cmd, ...args]);
+  return run('nsenter', ['-t', String(pid), '-n', cmd, ...args], 10_000, input);
 }
 
 /** Like inNetns, but a non-zero status is an error naming the command and its output. */
-export async function mustInNetns(pid: number, cmd: string, args: readonly string[]): Promise<string> {
-  const r = await inNetns(pid, cmd, args);
+export async function mustInNetns(
+  pid: number,
+  cmd: string,
+  args: readonly string[],
+  input?: string,
+): Promise<string> {
+  const r = await inNetns(pid, cmd, args, input);
   if (r.status !== 0)
     throw new ChaosError(
       'CHAOS_NETNS',
