@@ -1,3 +1,4 @@
 export * as docker from './docker/index.js';
+export * as functions from './functions/index.js';
 export * as policy from './policy/index.js';
 export * as transport from './transport/index.js';

@@ -25,7 +25,7 @@ Options:
       --cpus N            CPU limit, e.g. 0.5
       --timeout TIME      kill the container after TIME (e.g. 30s); exit 124
       --max-output SIZE   kill it once stdout passes SIZE (default 16m); exit 1
-  -i, --interactive       pass stdin even from a terminal (a pipe or file is always passed)
+  -i, --interactive       pass stdin even from a terminal (a pipe, socket or file always is)
 
 Example:
   aloft fn run aloft/fn-leftpad:1 foo 5
@@ -66,7 +66,7 @@ const VALUED = new Set([
 function stdinIsData(): boolean {
   try {
     const s = fstatSync(0);
-    return s.isFIFO() || s.isFile();
+    return s.isFIFO() || s.isFile() || s.isSocket();
   } catch {
     return false;
   }
