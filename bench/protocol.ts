@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -201,6 +201,10 @@ async function fleetUpdate(patch: Uint8Array, n: number) {
   const connectSeconds = (performance.now() - t0) / 1000;
   const pub = new Publisher({ url, fleet: f, mqttVersion: 5 });
   await pub.start();
+  // CPU seconds spent (this process: publisher + all devices; and Mosquitto): on a shared,
+  // loaded machine wall time mostly measures the neighbours, CPU time measures us.
+  const cpu0 = process.cpuUsage();
+  const broker0 = mosquittoCpu();
   const t1 = performance.now();
   await pub.publish(
     sign(
@@ -215,7 +219,11 @@ async function fleetUpdate(patch: Uint8Array, n: number) {
   await all;
   clearTimeout(timeout);
   const seconds = (performance.now() - t1) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const broker1 = mosquittoCpu();
   const r = {
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    brokerCpuSeconds: broker0 !== undefined && broker1 !== undefined ? broker1 - broker0 : undefined,
     devices: n,
     ready: readyCount,
     connectSeconds,
@@ -229,6 +237,20 @@ async function fleetUpdate(patch: Uint8Array, n: number) {
     await Promise.all(devices.slice(i, i + 50).map((d) => d.stop()));
   await pub.stop();
   return r;
+}
+
+/** Mosquitto's user+system CPU seconds, from the pid file scripts/services.sh writes. */
+function mosquittoCpu(): number | undefined {
+  try {
+    const pid = readFileSync(
+      join(process.env.ALOFT_STATE_DIR ?? '/var/tmp/aloft', 'mosquitto.pid'),
+      'utf8',
+    ).trim();
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return undefined;
+  }
 }
 
 function messageSizes(patch: Uint8Array) {
@@ -318,6 +340,10 @@ try {
   say(`| devices updated | ${f.ready}/${f.devices} |`);
   say(
     `| publish -> every device verified | ${f.seconds.toFixed(2)} s (broadcast took ${f.broadcastSeconds.toFixed(2)} s) |`,
+  );
+  const brokerCpu = f.brokerCpuSeconds === undefined ? 'n/a' : `${f.brokerCpuSeconds.toFixed(2)} s`;
+  say(
+    `| CPU: devices + publisher / Mosquitto | ${f.cpuSeconds.toFixed(2)} s / ${brokerCpu} (load avg ${loadavg()[0].toFixed(1)}) |`,
   );
   say(
     `| repair requests / blocks re-sent / duplicates | ${f.repairRequests} / ${f.repaired} / ${f.duplicates} |`,

@@ -119,10 +119,15 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
     await this.onConnected(sessionPresent);
   }
 
+  /** Goes offline cleanly: the last will only fires on a lost link, so say 'offline' first. */
   async stop(): Promise<void> {
     clearTimeout(this.repairTimer);
-    this.reporter.stop();
     await this.queue;
+    if (this.client?.connected) {
+      this.publishState({ phase: 'offline' });
+      await this.reporter.flush();
+    }
+    this.reporter.stop();
     await this.store?.close();
     await this.client?.endAsync();
   }
