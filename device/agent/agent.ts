@@ -138,10 +138,11 @@ export class Agent extends EventEmitter {
     this.journal = (await readJournal(this.opts.dataDir)) ?? { format: 1, app: this.app };
     for (const ev of ['connect', 'disconnect', 'lock']) this.bridge.on(ev, () => this.wakeUp());
     this.bridge.on('lease', () => this.report(this.current.state, this.current.detail));
-    // Re-open the sockets of the versions the journal knows, so running apps reconnect at once.
+    // Who may hold leases first, then the sockets: an app reconnecting the instant its socket
+    // reappears must find the journal's policy in force.
+    this.applyPolicy();
     for (const r of [this.journal.current, this.journal.update?.request.release])
       if (r) await this.openSlot(r, false);
-    this.applyPolicy();
     this.loopDone = this.loop();
   }
 
@@ -360,8 +361,8 @@ export class Agent extends EventEmitter {
       state === crashAt.split('@')[0] &&
       ++this.crashCount >= Number(crashAt.split('@')[1] ?? 1)
     ) {
-      process.stdout.write('', () => process.kill(process.pid, 'SIGKILL'));
-      this.stopped = true;
+      // stdout to a pipe is synchronous on Linux: the state line above is already out.
+      process.kill(process.pid, 'SIGKILL');
     }
     // status.json is for people and tests: written whole (rename), not fsynced.
     const path = join(this.opts.dataDir, 'status.json');

@@ -143,3 +143,14 @@ describe('LeaseTable', () => {
     }
   });
 });
+
+describe('LeaseTable: requests before the policy allows them', () => {
+  it('keeps an ineligible request waiting and grants it once the client becomes eligible', () => {
+    const t = new LeaseTable(); // an agent that has not read its journal yet: nobody eligible
+    expect(t.request('flight', 'v1')[0]).toMatchObject({ kind: 'denied' });
+    expect(t.holderOf('flight')).toBeUndefined();
+    expect(t.setPolicy({ eligible: new Set(['v1']) })).toEqual([
+      { kind: 'granted', resource: 'flight', to: 'v1' },
+    ]);
+  });
+});

@@ -38,17 +38,19 @@ export class LeaseTable {
   }
 
   request(resource: string, client: string): LeaseEvent[] {
-    if (!this.policy.eligible.has(client))
-      return [{ kind: 'denied', resource, client, reason: 'not the active version of this app' }];
+    if (!this.policy.eligible.has(client)) {
+      // Kept in the queue: if this version becomes the active one (a hand-over, a roll-back, an
+      // agent restart that has not read its journal yet), it gets the lease without asking again.
+      this.enqueue(resource, client);
+      return [{ kind: 'denied', resource, client, reason: 'not the active version of this app (waiting)' }];
+    }
     const holder = this.holders.get(resource);
     if (holder === client || holder === undefined) {
       this.holders.set(resource, client);
       this.dequeue(resource, client);
       return [{ kind: 'granted', resource, to: client }];
     }
-    const queue = this.queues.get(resource) ?? [];
-    if (!queue.includes(client)) queue.push(client);
-    this.queues.set(resource, queue);
+    this.enqueue(resource, client);
     const events: LeaseEvent[] = [{ kind: 'queued', resource, client, holder }];
     if (this.policy.handoverTo === client)
       events.push({ kind: 'handover-request', resource, holder, to: client });
@@ -130,6 +132,12 @@ export class LeaseTable {
     const ev: LeaseEvent = { kind: 'granted', resource, to: next, from };
     if (state !== undefined) ev.state = state;
     return [ev];
+  }
+
+  private enqueue(resource: string, client: string): void {
+    const queue = this.queues.get(resource) ?? [];
+    if (!queue.includes(client)) queue.push(client);
+    this.queues.set(resource, queue);
   }
 
   private dequeue(resource: string, client: string): void {

@@ -33,6 +33,7 @@ export async function spawnAgent(dataDir: string, deviceId: string, crashAt?: st
     [await agentEntry(), 'run', '--data-dir', dataDir, '--id', deviceId, '--json'],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: crashAt ? { ...process.env, ALOFT_DEVICE_CRASH_AT: crashAt } : process.env,
     },
   );
   const states: AgentState[] = [];
@@ -44,7 +45,9 @@ export async function spawnAgent(dataDir: string, deviceId: string, crashAt?: st
       if (!s.deviceId) return;
       states.push(s);
       if (process.env.ALOFT_TEST_VERBOSE === '1')
-        process.stderr.write(`[agent ${proc.pid}] ${s.state} v${s.version ?? '-'}->${s.target ?? '-'} ${JSON.stringify(s.detail ?? {})} ${JSON.stringify(s.leases)}\n`);
+        process.stderr.write(
+          `[agent ${proc.pid}] ${s.state} v${s.version ?? '-'}->${s.target ?? '-'} ${JSON.stringify(s.detail ?? {})} ${JSON.stringify(s.leases)}\n`,
+        );
       for (const w of waiters) w();
     } catch {
       // not a state line
