@@ -10,7 +10,7 @@
 // the target through the fault) and restored when connects are fast again.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ChaosEngine } from '../sdk/chaos/engine.js';
@@ -152,8 +152,10 @@ async function main(): Promise<void> {
   }
   const f = (x: number, d = 1) => x.toFixed(d);
   const lines = [
-    `chaos latency benchmark, userspace path (NFQUEUE helper), ${rounds} round(s), ${new Date().toISOString()}`,
-    '| configured ms | median RTT rise ms (min..max) | error ms | API call -> active ms (median) | DELETE -> restored ms (median) | RTT after restore ms |',
+    `chaos latency benchmark, userspace path (NFQUEUE helper), ${rounds} round(s), ${new Date().toISOString()}, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${cpus().length} cores`,
+    '| configured ms | median RTT rise ms (min..max) | error ms | POST /policy/ -> fault active on the wire ms (median) | DELETE call -> fully restored ms (median) | RTT after restore ms |',
     '|---:|---:|---:|---:|---:|---:|',
   ];
   for (const d of DELAYS) {

@@ -1,3 +1,4 @@
+export * as chaos from './chaos/index.js';
 export * as docker from './docker/index.js';
 export * as functions from './functions/index.js';
 export * as policy from './policy/index.js';

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { DockerActuator } from './actuator.js';
@@ -86,6 +88,8 @@ export class ChaosEngine {
       source: dockerTargets(docker),
       actuator,
       audit: (e) => this.audit.emit(e),
+      // Run inside a container, the engine's hostname is its short id: never a target.
+      ...(existsSync('/.dockerenv') ? { selfId: hostname() } : {}),
     });
     await this.followEvents();
   }
