@@ -13,7 +13,7 @@
 //    it is not the default.
 // 3. A stamp (hash of every input and tool version) lets tests skip the build when nothing
 //    changed; the output is written to a temp name and renamed, never left half-written.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,14 @@ export const VARIANTS = {
   qjs: { entry: 'component.ts', world: 'engine', runtime: 'qjs' },
   'qjs-hosted-hash': { entry: 'component-hosted-hash.ts', world: 'engine-hosted-hash', runtime: 'qjs' },
   starlingmonkey: { entry: 'component.ts', world: 'engine', runtime: 'starlingmonkey' },
+  // QuickJS's speed-optimised runtime: measured against the size-optimised default in bench/wasm.ts.
+  'qjs-speed': { entry: 'component.ts', world: 'engine', runtime: 'qjs', optSize: false },
+  'qjs-hosted-hash-speed': {
+    entry: 'component-hosted-hash.ts',
+    world: 'engine-hosted-hash',
+    runtime: 'qjs',
+    optSize: false,
+  },
 };
 
 export const componentPath = (engine = 'qjs') => join(out, `engine-${engine}.wasm`);
@@ -85,7 +93,8 @@ async function bundle(engine) {
     external: VARIANTS[engine].runtime === 'starlingmonkey' ? [] : [/^aloft:engine\//],
     logLevel: 'warn',
   });
-  const file = join(out, `engine-${engine}.js`);
+  // A private name: test workers may build at the same time, and must not read a half-written bundle.
+  const file = join(out, `engine-${engine}.${randomUUID().slice(0, 8)}.tmp.js`);
   await bundler.write({ file, format: 'esm', minify: VARIANTS[engine].runtime === 'qjs', sourcemap: false });
   await bundler.close();
   return file;
@@ -94,7 +103,7 @@ async function bundle(engine) {
 async function componentize(engine, jsFile) {
   const jsSource = await readFile(jsFile, 'utf8');
   const witPath = join(root, 'wasm/wit');
-  const { world, runtime } = VARIANTS[engine];
+  const { world, runtime, optSize = true } = VARIANTS[engine];
   if (runtime === 'qjs') {
     const { componentize } = await import('componentize-qjs');
     const { component } = await componentize({
@@ -103,7 +112,7 @@ async function componentize(engine, jsFile) {
       jsSource,
       jsPath: jsFile,
       stubWasi: true,
-      optSize: true,
+      optSize,
       sync: true,
     });
     return component;
@@ -133,11 +142,18 @@ export async function buildComponent({ engine = 'qjs', force = false, log = () =
   const t0 = performance.now();
   const js = await bundle(engine);
   log(`bundled ${relative(root, js)} (${((await stat(js)).size / 1024).toFixed(0)} KiB)`);
-  const component = await componentize(engine, js);
-  const tmp = `${target}.${process.pid}.tmp`;
+  let component;
+  try {
+    component = await componentize(engine, js);
+  } finally {
+    await rename(js, join(out, `engine-${engine}.js`)).catch(() => {});
+  }
+  const tmp = `${target}.${randomUUID().slice(0, 8)}.tmp`;
   await writeFile(tmp, component);
   await rename(tmp, target);
-  await writeFile(stampFile, stamp);
+  const stampTmp = `${stampFile}.${randomUUID().slice(0, 8)}`;
+  await writeFile(stampTmp, stamp);
+  await rename(stampTmp, stampFile);
   log(
     `built ${relative(root, target)}: ${(component.length / 1e6).toFixed(2)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );

@@ -14,10 +14,12 @@ import { appLayers, type LayerPair, scratch } from './testing/layers.js';
 
 const tmp = scratch();
 let engine: DeltaEngine;
+let hostedHash: DeltaEngine;
 const pairs: LayerPair[] = [];
 
 beforeAll(async () => {
   engine = componentDelta(await loadComponent('qjs'));
+  hostedHash = componentDelta(await loadComponent('qjs-hosted-hash'));
   pairs.push(appLayers(tmp.dir, 'tools', ['/usr/bin'], 1_200_000));
   pairs.push(appLayers(tmp.dir, 'js', ['node_modules/fzstd', 'node_modules/cbor-x/dist'], 800_000));
   // A plain file pair: two different real binaries, one bsdiff.
@@ -27,10 +29,10 @@ afterAll(() => tmp.remove());
 
 const bytesOf = (b: Uint8Array) => ({ size: b.length, read: (o: number, n: number) => b.subarray(o, o + n) });
 
-function applyInComponent(old: Uint8Array, patch: Uint8Array) {
+function applyInComponent(old: Uint8Array, patch: Uint8Array, using = engine) {
   const chunks: Uint8Array[] = [];
   const reads: number[] = [];
-  const digest = engine.apply(
+  const digest = using.apply(
     bytesOf(old),
     {
       size: patch.length,
@@ -72,6 +74,9 @@ describe('component apply-patch equals the Node path', () => {
     // Streamed: output leaves in pieces, and no read pulls the whole patch at once.
     if (nodeOut.length > 1 << 20) expect(got.chunks).toBeGreaterThan(1);
     if (patch.length > 1 << 20) expect(Math.max(...got.reads)).toBeLessThan(patch.length);
+
+    // The engine-hosted-hash world (SHA-256 lent by the host) rebuilds the same bytes.
+    expect(Buffer.compare(applyInComponent(old, patch, hostedHash).out, nodeOut)).toBe(0);
   });
 
   it('inspect-patch reports what decodeHead reads', () => {

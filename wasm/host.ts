@@ -2,11 +2,10 @@
 // wasm/build), transpile it with `jco transpile` to core wasm + JS, and instantiate it in
 // Node. What comes back is typed like the Node path so one test body can run against both.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { transpile } from '@bytecodealliance/jco';
 import { projectRoot } from '../sdk/project-root.js';
 import type * as Build from './build.mjs';
 
@@ -69,6 +68,8 @@ async function transpileOnce(
   const dir = join(wasmPath, '..', `transpiled-${engine}-${stamp}`);
   const t0 = performance.now();
   if (!(await stat(join(dir, 'imports.json')).catch(() => null))) {
+    // jco itself is large (it runs wasm-tools as a component): load it only when transpiling.
+    const { transpile } = await import('@bytecodealliance/jco');
     const { files, imports } = await transpile(await readFile(wasmPath), {
       name: 'engine',
       // We instantiate it ourselves, to hand it the `io` import (and, for StarlingMonkey, WASI).
@@ -88,6 +89,16 @@ async function transpileOnce(
       if (!(await stat(join(dir, 'imports.json')).catch(() => null))) throw e;
       await rm(tmp, { recursive: true, force: true });
     });
+    // Older transpilations of this engine are stale: their inputs changed.
+    const parent = join(dir, '..');
+    const prefix = `transpiled-${engine}-`;
+    for (const name of await readdir(parent))
+      if (
+        name.startsWith(prefix) &&
+        /^[0-9a-f]{16}$/.test(name.slice(prefix.length)) &&
+        join(parent, name) !== dir
+      )
+        await rm(join(parent, name), { recursive: true, force: true });
   }
   const imports = JSON.parse(await readFile(join(dir, 'imports.json'), 'utf8')) as string[];
   return { dir, ms: performance.now() - t0, imports };
@@ -124,7 +135,7 @@ export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedC
   const mod = await import(pathToFileURL(join(dir, 'engine.js')).href);
   const io: IoBinding = {};
   const imports: Record<string, unknown> = { 'aloft:engine/io': ioImport(io) };
-  if (engine === 'qjs-hosted-hash') imports['aloft:engine/hash'] = { Sha256: HostSha256 };
+  if (engine.startsWith('qjs-hosted-hash')) imports['aloft:engine/hash'] = { Sha256: HostSha256 };
   if (engine === 'starlingmonkey') Object.assign(imports, await wasiImports());
   const raw: Record<string, unknown> = await mod.instantiate(
     async (name: string) => WebAssembly.compile(await readFile(join(dir, name))),
