@@ -18,6 +18,7 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
   const oldSize = old.length;
   const newSize = nw.length;
   const sa = suffixArray(old);
+  const bucket = prefixBuckets(old);
   const db = new Uint8Array(newSize);
   const controls: BsdiffControl[] = [];
 
@@ -39,7 +40,13 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
       const newRest = newSize - scan;
       let st = 0;
       let en = oldSize;
-      let lst = 0; // lcp with the empty suffix sa[0]
+      if (newRest >= 2) {
+        // Start inside the 2-byte bucket: saves the ~16 most cache-missing search steps.
+        const key = (nw[scan] << 8) | nw[scan + 1];
+        st = bucket[key] - 1;
+        en = Math.min(bucket[key + 1], oldSize);
+      }
+      let lst = matchLen(old, sa[st], nw, scan);
       let len0 = matchLen(old, sa[en], nw, scan);
       while (en - st >= 2) {
         const x = st + ((en - st) >> 1);
@@ -148,4 +155,26 @@ function matchLen(old: Uint8Array, p: number, nw: Uint8Array, scan: number): num
   let k = 0;
   while (k < m && old[p + k] === nw[scan + k]) k++;
   return k;
+}
+
+/**
+ * bucket[k] = index in the suffix array of the first suffix whose first two bytes are >= k
+ * (k = b0 << 8 | b1). The empty suffix is sa[0] and OLD's one-byte suffix "c" sorts just
+ * before the bucket of (c, 0). So a pattern with prefix k has its insertion point in
+ * (bucket[k] - 1, bucket[k + 1]], and sa[bucket[k] - 1] is smaller than the pattern.
+ */
+function prefixBuckets(old: Uint8Array): Int32Array {
+  const n = old.length;
+  const count = new Int32Array(65536);
+  for (let i = 0; i + 1 < n; i++) count[(old[i] << 8) | old[i + 1]]++;
+  const bucket = new Int32Array(65537);
+  const lastKey = n > 0 ? old[n - 1] << 8 : -1;
+  let sum = 1; // the empty suffix
+  for (let k = 0; k < 65536; k++) {
+    if (k === lastKey) sum++;
+    bucket[k] = sum;
+    sum += count[k];
+  }
+  bucket[65536] = sum;
+  return bucket;
 }
