@@ -32,7 +32,12 @@ export async function runDrone(version: string, features: Feature[] = []): Promi
     app: 'drone',
     version,
     onHandoverRequest: (r) => {
-      if (r === 'flight') return { ...flight };
+      if (r === 'flight') {
+        // One last setpoint now, so the controller's gap starts at the hand-over, not up to a
+        // period before it.
+        step();
+        return { ...flight };
+      }
       if (r === 'ground') return { reports };
       return { seq: cameraPos[r] ?? 0 };
     },
