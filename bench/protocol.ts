@@ -140,12 +140,12 @@ async function wireRatio(patch: Uint8Array) {
   return { down, up, ratioDown: down / patch.length, ratioBoth: (down + up) / patch.length };
 }
 
-async function disconnects(patch: Uint8Array, drops: number) {
+async function disconnects(patch: Uint8Array, drops: number, cleanSession = false) {
   const f = fleet();
   const proxy = await new TcpProxy(hostPort(url)).start();
   let done!: () => void;
   const ready = new Promise<void>((r) => (done = r));
-  const d = await device(f, `drops${drops}`, proxy.url, () => done());
+  const d = await device(f, `drops${drops}`, proxy.url, () => done(), { cleanSession });
   const total = blocksOf(patch.length);
   const at = new Set(Array.from({ length: drops }, (_, i) => Math.floor((total * (i + 1)) / (drops + 1))));
   d.on('block', () => {
@@ -325,8 +325,10 @@ try {
   say(`| bytes broker->device / patch | ${w.ratioDown.toFixed(4)} (${w.down} B for ${payload.length} B) |`);
   say(`| bytes both ways / patch | ${w.ratioBoth.toFixed(4)} (${w.up} B device->broker) |`);
   say();
-  say('| forced disconnects | blocks | re-sent by repair | arrived twice | repair requests | seconds |');
-  say('|---|---|---|---|---|---|');
+  say(
+    '| forced disconnects | broker session | blocks | re-sent by repair | arrived twice | repair requests | seconds |',
+  );
+  say('|---|---|---|---|---|---|---|');
   for (const drops of args.quick ? [3] : [1, 3, 5]) {
     const r = await disconnects(payload, drops);
     say(

@@ -158,40 +158,51 @@ describe.each([
     }
   });
 
-  it('resumes after the link drops three times mid-transfer; only missing blocks are sent again', async () => {
-    const fleet = fleetName();
-    const proxy = await new TcpProxy(hostPort(url())).start();
-    let ready!: () => void;
-    const done = new Promise<void>((r) => (ready = r));
-    const device = await newReceiver(fleet, 'flaky', proxy.url, { onPatchReady: () => ready() });
-    const missingAsked: number[] = [];
-    device.on('repair-sent', (n) => missingAsked.push(n));
-    const total = Math.ceil(payload.length / 16384);
-    const dropAt = new Set([Math.floor(total * 0.2), Math.floor(total * 0.45), Math.floor(total * 0.7)]);
-    device.on('block', () => {
-      if (dropAt.delete(device.stats.blocks)) proxy.dropAll();
-    });
-    // Paced like a thin link, so the drops land while blocks are still on their way.
-    const pub = await newPublisher(fleet, { maxBytesPerSecond: 1_000_000 });
-    try {
-      await pub.publish(sign(manifestFor(fleet), key.secretKey), payload, [key.trusted]);
-      await until('the flaky device to finish', (r) => done.then(() => r(undefined)));
-      expect(proxy.drops).toBeGreaterThanOrEqual(3);
-      expect(device.stats.blocks).toBe(total);
-      // Re-sent = answers to repairs; never more than what the device said it lacked.
-      const asked = missingAsked.reduce((a, b) => a + b, 0);
-      expect(pub.stats.repairedBlocks).toBeLessThanOrEqual(asked);
-      expect(pub.stats.repairedBlocks).toBeLessThan(total);
-      expect(pub.stats.broadcastBlocks).toBe(total);
-      // Whatever arrived twice (QoS 1 redelivery, a repair racing the session replay) is bounded
-      // by what was re-sent plus what was in flight at each drop.
-      expect(device.stats.duplicates).toBeLessThanOrEqual(pub.stats.repairedBlocks + 3 * 40);
-    } finally {
-      await device.stop();
-      await pub.stop();
-      await proxy.close();
-    }
-  });
+  it.each([
+    ['a kept broker session', false],
+    ['no broker session (repairs)', true],
+  ])(
+    'resumes after the link drops three times mid-transfer with %s; only missing blocks are sent again',
+    async (_how, cleanSession) => {
+      const fleet = fleetName();
+      const proxy = await new TcpProxy(hostPort(url())).start();
+      let ready!: () => void;
+      const done = new Promise<void>((r) => (ready = r));
+      const device = await newReceiver(fleet, 'flaky', proxy.url, {
+        onPatchReady: () => ready(),
+        cleanSession,
+      });
+      const missingAsked: number[] = [];
+      device.on('repair-sent', (n) => missingAsked.push(n));
+      const total = Math.ceil(payload.length / 16384);
+      const dropAt = new Set([Math.floor(total * 0.2), Math.floor(total * 0.45), Math.floor(total * 0.7)]);
+      device.on('block', () => {
+        if (dropAt.delete(device.stats.blocks)) proxy.dropAll();
+      });
+      // Paced like a thin link, so the drops land while blocks are still on their way.
+      const pub = await newPublisher(fleet, { maxBytesPerSecond: 1_000_000 });
+      try {
+        await pub.publish(sign(manifestFor(fleet), key.secretKey), payload, [key.trusted]);
+        await until('the flaky device to finish', (r) => done.then(() => r(undefined)));
+        expect(proxy.drops).toBeGreaterThanOrEqual(3);
+        expect(device.stats.blocks).toBe(total);
+        // Re-sent = answers to repairs; never more than what the device said it lacked.
+        const asked = missingAsked.reduce((a, b) => a + b, 0);
+        expect(pub.stats.repairedBlocks).toBeLessThanOrEqual(asked);
+        expect(pub.stats.repairedBlocks).toBeLessThan(total);
+        expect(pub.stats.broadcastBlocks).toBe(total);
+        // Without a session the blocks broadcast during the outages can only come by repair.
+        if (cleanSession) expect(pub.stats.repairedBlocks).toBeGreaterThan(0);
+        // Whatever arrived twice (QoS 1 redelivery, a repair racing the session replay) is bounded
+        // by what was re-sent plus what was in flight at each drop.
+        expect(device.stats.duplicates).toBeLessThanOrEqual(pub.stats.repairedBlocks + 3 * 40);
+      } finally {
+        await device.stop();
+        await pub.stop();
+        await proxy.close();
+      }
+    },
+  );
 
   it('survives kill -9 of the device process and resumes from its on-disk bitmap', async () => {
     const fleet = fleetName();

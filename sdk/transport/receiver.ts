@@ -37,6 +37,11 @@ export interface ReceiverOptions {
   mqttVersion?: ProtocolChoice;
   /** Silence (ms) during a download before asking for the missing blocks (default 1500). */
   repairAfterMs?: number;
+  /**
+   * Ask the broker to keep no session (default false: keep one, so it queues blocks while the
+   * link is down). Without a session every reconnect costs a repair of what was missed.
+   */
+  cleanSession?: boolean;
   /** Delay before reconnecting after a lost link, ms (default 1000). */
   reconnectPeriodMs?: number;
   /** Clock for expiry checks, Unix ms (tests move it). */
@@ -107,9 +112,9 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
       mqttVersion: this.options.mqttVersion,
       clientId: `aloft-${fleet}-${device}`,
       // A kept session lets the broker queue the blocks broadcast while the link was down.
-      clean: false,
+      clean: this.options.cleanSession ?? false,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
-      properties: { sessionExpiryInterval: 3600 },
+      properties: { sessionExpiryInterval: this.options.cleanSession ? 0 : 3600 },
       will: willFor(fleet, device, this.state),
     });
     this.client = client;
