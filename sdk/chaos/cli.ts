@@ -1,6 +1,7 @@
 import { type Command, parseCommandLine, UsageError } from '../cli/command.js';
 import { serveCommand } from './cli-serve.js';
 import { ChaosClient } from './client.js';
+import { parseFault } from './faults.js';
 import { ensureInjectorImage } from './injector-image.js';
 
 const help = `usage: aloft chaos <serve|create|ls|lsi|rm|build-injector> [options]
@@ -96,6 +97,8 @@ export const chaosCommand: Command = {
       );
       void positionals;
       if (!values.failure?.length) throw new UsageError('give at least one --failure');
+      // Checked here too, so a typo fails with one line before any request is sent.
+      for (const f of values.failure) for (const one of f.split(',')) parseFault(one);
       // Sent form-encoded, field by field, as Entropy's client does.
       const form = new URLSearchParams();
       const put = (k: string, v: string | undefined) => v !== undefined && form.append(k, v);
