@@ -78,3 +78,15 @@ export function noise(n: number, seed: number): Uint8Array {
   }
   return out;
 }
+
+/** A GNU-format tar of a tree spec, as bytes. */
+export function gnuTarBytes(spec: TreeSpec, format: 'gnu' | 'posix' | 'ustar' = 'gnu'): Uint8Array {
+  const t = tempDir();
+  try {
+    writeTree(join(t.dir, 'root'), spec);
+    gnuTar(join(t.dir, 'root'), join(t.dir, 'out.tar'), format);
+    return new Uint8Array(readFileSync(join(t.dir, 'out.tar')));
+  } finally {
+    t.remove();
+  }
+}
