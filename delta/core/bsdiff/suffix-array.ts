@@ -160,7 +160,8 @@ function sais(s: Text, sa: Int32Array, n: number, k: number): void {
   let bkt = new Int32Array(k);
   bucketBounds(s, bkt, n, k, true);
   sa.fill(-1, 0, n); // with explicit bounds: on a subarray, fill(-1) alone took 20x longer (V8, measured)
-  for (let i = 1; i < n; i++) if (isLms(t, i)) sa[--bkt[s[i]]] = i;
+  if (s instanceof Uint8Array) placeLms8(s, t, sa, bkt, n);
+  else placeLms32(s, t, sa, bkt, n);
   induceL(t, sa, s, bkt, n, k);
   induceS(t, sa, s, bkt, n, k);
 
@@ -199,11 +200,8 @@ function sais(s: Text, sa: Int32Array, n: number, k: number): void {
   for (let i = 1, j = 0; i < n; i++) if (isLms(t, i)) s1[j++] = i;
   for (let i = 0; i < n1; i++) sa1[i] = s1[sa1[i]];
   sa.fill(-1, n1, n);
-  for (let i = n1 - 1; i >= 0; i--) {
-    const j = sa[i];
-    sa[i] = -1;
-    sa[--bkt[s[j]]] = j;
-  }
+  if (s instanceof Uint8Array) placeSorted8(s, sa, bkt, n1);
+  else placeSorted32(s, sa, bkt, n1);
   induceL(t, sa, s, bkt, n, k);
   induceS(t, sa, s, bkt, n, k);
 }
@@ -267,4 +265,30 @@ function nameSubstrings32(s: Int32Array, sa: Int32Array, n1: number): number {
     sa[n1 + (pos >> 1)] = name - 1;
   }
   return name;
+}
+
+/** Stage 1: every LMS position at the end of its bucket, in text order. */
+function placeLms8(s: Uint8Array, t: Uint8Array, sa: Int32Array, bkt: Int32Array, n: number): void {
+  for (let i = 1; i < n; i++) if (isLms(t, i)) sa[--bkt[s[i]]] = i;
+}
+
+function placeLms32(s: Int32Array, t: Uint8Array, sa: Int32Array, bkt: Int32Array, n: number): void {
+  for (let i = 1; i < n; i++) if (isLms(t, i)) sa[--bkt[s[i]]] = i;
+}
+
+/** Stage 3: the sorted LMS suffixes in sa[0..n1) move to their bucket ends, largest first. */
+function placeSorted8(s: Uint8Array, sa: Int32Array, bkt: Int32Array, n1: number): void {
+  for (let i = n1 - 1; i >= 0; i--) {
+    const j = sa[i];
+    sa[i] = -1;
+    sa[--bkt[s[j]]] = j;
+  }
+}
+
+function placeSorted32(s: Int32Array, sa: Int32Array, bkt: Int32Array, n1: number): void {
+  for (let i = n1 - 1; i >= 0; i--) {
+    const j = sa[i];
+    sa[i] = -1;
+    sa[--bkt[s[j]]] = j;
+  }
 }
