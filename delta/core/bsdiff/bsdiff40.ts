@@ -28,9 +28,10 @@ export interface Bsdiff40Limits {
 
 /** Reads a sign-magnitude 64-bit integer; magnitudes of 2^53 and above are refused. */
 export function offtin(b: Uint8Array, at: number): number {
-  const top = b[at + 7] & 0x7f;
-  if (top >= 0x20) throw corrupt(`a BSDIFF40 integer at byte ${at} is above 2^53`);
-  let v = top;
+  // Bits 53..62 live in byte 7 (low 7 bits) and the top 3 bits of byte 6.
+  if ((b[at + 7] & 0x7f) !== 0 || b[at + 6] >= 0x20)
+    throw corrupt(`a BSDIFF40 integer at byte ${at} is 2^53 or more`);
+  let v = 0;
   for (let i = 6; i >= 0; i--) v = v * 256 + b[at + i];
   return b[at + 7] & 0x80 && v !== 0 ? -v : v;
 }
