@@ -7,6 +7,11 @@ const help = `usage: delta <create|apply|info> ...   (delta <command> --help for
   delta apply OLD PATCH -o OUT [--json]
   delta info PATCH [--json]
 
+Container images (docker-save tars, OCI layouts) are detected and diffed layer by layer:
+  delta create OLD_IMAGE NEW_IMAGE -o PATCH [--max-ratio R] [--base layer|all] [--json]
+  delta apply OLD_IMAGE PATCH -o NEW_IMAGE [--load] [--json]
+  delta apply --from-docker IMAGE_REF PATCH [-o NEW_IMAGE] [--load] [--json]
+
 Exit status: 0 success, 1 error (one line on stderr naming the file), 2 usage error.
 `;
 
@@ -45,6 +50,11 @@ export const deltaCommand: Command = {
       process.stdout.write(command.help);
       return 0;
     }
+    // Container images and image patches go to the image branch (delta/node/image), loaded
+    // only here so file and layer deltas never pay for it; undefined means "not an image".
+    const { routeImageCommand } = await import('./node/image/cli.js');
+    const routed = await routeImageCommand(name, rest);
+    if (routed !== undefined) return routed;
     return command.run(rest);
   },
 };
