@@ -329,10 +329,24 @@ try {
     '| forced disconnects | broker session | blocks | re-sent by repair | arrived twice | repair requests | seconds |',
   );
   say('|---|---|---|---|---|---|---|');
-  for (const drops of args.quick ? [3] : [1, 3, 5]) {
-    const r = await disconnects(payload, drops);
+  const cases: Array<[number, boolean]> = args.quick
+    ? [
+        [3, false],
+        [3, true],
+      ]
+    : [
+        [1, false],
+        [3, false],
+        [5, false],
+        [1, true],
+        [3, true],
+        [5, true],
+      ];
+  for (const [drops, clean] of cases) {
+    const r = await disconnects(payload, drops, clean);
+    const session = clean ? 'none: repairs' : 'kept: broker queues';
     say(
-      `| ${r.drops} | ${r.total} | ${r.repaired} | ${r.duplicates} | ${r.repairs} | ${r.seconds.toFixed(2)} |`,
+      `| ${r.drops} | ${session} | ${r.total} | ${r.repaired} | ${r.duplicates} | ${r.repairs} | ${r.seconds.toFixed(2)} |`,
     );
   }
   say();
