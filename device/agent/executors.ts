@@ -24,6 +24,9 @@ type ExecutorMap = { [A in Exclude<Action, 'phase' | 'finish'>]: Executor<A> };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** How long a new version may take to boot and take its leases before its health window. */
+export const BOOT_TIMEOUT_MS = 60_000;
+
 /** Runs each kind of step. 'phase' and 'finish' are journal writes the agent does itself. */
 export const executors: ExecutorMap = {
   async fetch(step, ctx) {
@@ -124,14 +127,38 @@ export const executors: ExecutorMap = {
 
   async health(step, ctx) {
     ctx.report('health', { version: step.version, windowMs: step.windowMs, required: step.required });
-    const started = Date.now();
-    const deadline = started + step.windowMs;
+    let started = Date.now();
     const fail = (why: string): never => {
       throw new DeviceError(
         'DEVICE_HEALTH_FAILED',
         `v${step.version} ${why} (${Date.now() - started} ms into a ${step.windowMs} ms health window)`,
       );
     };
+    const alive = async () => {
+      const st = await ctx.runtime.state(step.version);
+      if (!st?.running) fail(`exited with code ${st?.exitCode ?? '?'}`);
+      const h = ctx.bridge.healthOf(step.version);
+      if (h && !h.ok) fail(`reported itself unhealthy${h.detail ? `: ${h.detail}` : ''}`);
+    };
+    const holdsAll = () => {
+      const asked = ctx.bridge.requestedBy(step.version);
+      return (
+        ctx.bridge.isConnected(step.version) &&
+        asked.length > 0 &&
+        asked.every((r) => ctx.bridge.leases.holderOf(r) === step.version)
+      );
+    };
+    // The window is measured from the moment v2 is up (connected, holding what it asked for),
+    // not from `docker start`: on a loaded device the boot alone can outlast a short window.
+    const bootBy = started + Math.max(step.windowMs, BOOT_TIMEOUT_MS);
+    while (!holdsAll()) {
+      await alive();
+      if (Date.now() > bootBy)
+        fail(`did not connect to the bridge and take its leases in ${BOOT_TIMEOUT_MS} ms`);
+      await sleep(Math.min(ctx.pollMs, 50));
+    }
+    started = Date.now();
+    const deadline = started + step.windowMs;
     let disconnected = false;
     const onDisconnect = (id: string) => {
       if (id === step.version) disconnected = true;
@@ -139,10 +166,7 @@ export const executors: ExecutorMap = {
     ctx.bridge.on('disconnect', onDisconnect);
     try {
       for (;;) {
-        const st = await ctx.runtime.state(step.version);
-        if (!st?.running) fail(`exited with code ${st?.exitCode ?? '?'}`);
-        const h = ctx.bridge.healthOf(step.version);
-        if (h && !h.ok) fail(`reported itself unhealthy${h.detail ? `: ${h.detail}` : ''}`);
+        await alive();
         if (Date.now() >= deadline) break;
         await sleep(disconnected ? 20 : Math.min(ctx.pollMs, deadline - Date.now()));
       }

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDir, buildDroneImages, DRONE_IMAGES } from '../../examples/drone/images.js';
 import { groundSend, type Rig, runningVersions, saveUnderTag, settledOn, startRig } from '../testing/rig.js';
@@ -19,6 +21,8 @@ beforeAll(async () => {
   tars = { v2: join(dir, 'drone-test-4.tar'), v1: join(dir, 'drone-test-5.tar') };
   await saveUnderTag(DRONE_IMAGES.v2, 'aloft/drone-test:4', tars.v2);
   await saveUnderTag(DRONE_IMAGES.v1, 'aloft/drone-test:5', tars.v1);
+  // v3 under a tag of its own: delete-then-download deletes the image of the version it replaces.
+  await promisify(execFile)('docker', ['tag', DRONE_IMAGES.v1, 'aloft/drone-test:3']);
   rig = await startRig('strategies');
 });
 afterAll(async () => {
@@ -27,7 +31,7 @@ afterAll(async () => {
 
 const statesSince = (i: number) => rig.states.slice(i).map((s) => s.state);
 
-describe.sequential('update strategies on the real engine', () => {
+describe.sequential('update strategies on the real engine', { timeout: 300_000 }, () => {
   it('installs v1, which takes the flight controller, camera and ground link', async () => {
     await rig.agent.submit({ release: { version: '1', image: DRONE_IMAGES.v1 }, source: { kind: 'engine' } });
     await settledOn(rig.agent, '1', BASE);
@@ -59,7 +63,7 @@ describe.sequential('update strategies on the real engine', () => {
   it('download-then-kill: v2 is stopped, then v3 started; v3 takes the leases', async () => {
     const i = rig.states.length;
     await rig.agent.submit({
-      release: { version: '3', image: DRONE_IMAGES.v1 },
+      release: { version: '3', image: 'aloft/drone-test:3' },
       source: { kind: 'engine' },
       strategy: 'download-then-kill',
       healthWindowMs: 1500,

@@ -62,7 +62,7 @@ export async function runningVersions(deviceId: string): Promise<string[]> {
 }
 
 /** Resolves when the agent has settled on `version` (running, every lease it wants held by it). */
-export function settledOn(agent: Agent, version: string, leases: string[], timeoutMs = 120_000) {
+export function settledOn(agent: Agent, version: string, leases: string[], timeoutMs = 240_000) {
   return agent.waitFor(
     (s) => s.state === 'running' && s.version === version && leases.every((r) => s.leases[r] === version),
     timeoutMs,
