@@ -8,6 +8,8 @@ step() { printf '\n== %s\n' "$*"; }
 step "services"; bash scripts/services.sh
 step "build";    npm run --silent build
 step "images";   bash scripts/build-images.sh
-step "lint";     npx biome check . && node scripts/check-purity.mjs
-step "typecheck"; npx tsc -p tsconfig.json --noEmit && npx tsc -p tsconfig.pure.json --noEmit
+step "lint";     npx biome check .
+                 node scripts/check-purity.mjs
+step "typecheck"; npx tsc -p tsconfig.json --noEmit
+                 npx tsc -p tsconfig.pure.json --noEmit
 step "tests";    npx vitest run "$@"
