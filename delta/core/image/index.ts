@@ -1,6 +1,7 @@
 export { digestHex, isSha256Digest, sha256Digest, shortDigest, toHex } from './digest.js';
 export { ImageError, type ImageErrorCode, isImageError } from './errors.js';
 export { type FixedImage, fixDigestsForUncompressed, type Uncompressed } from './fix-digests.js';
+export { inflateBounded } from './inflate.js';
 export {
   blobPath,
   compressionOf,

@@ -1,9 +1,10 @@
 import { decode, encode } from 'cbor-x';
 import { isSha256Digest } from './digest.js';
 import { ImageError } from './errors.js';
+import { inflateBounded } from './inflate.js';
 
 // The image patch container:
-//   "ALOFTIMG" | u8 format version | u32 BE header length | CBOR header | section bytes...
+//   "ALOFTIMG" | u8 format version | u32 BE header length | zstd(CBOR header) | section bytes...
 // Sections follow the header back to back, in the order of `sections`; each is hash-checked
 // on read. Meta files (manifests, configs, repositories, VERSION, json) travel together in one
 // zstd section: they are small, JSON-alike and compress far better as one stream.
@@ -63,8 +64,16 @@ export interface ImagePatchHeader {
   sections: Array<{ length: number; sha256: string; codec: 'zstd' | 'layer-delta' }>;
 }
 
-export function encodeImagePatchHeader(h: ImagePatchHeader): Uint8Array {
-  const body = encode(h) as Uint8Array;
+/**
+ * The CBOR header is zstd-compressed: it is mostly hex digests and paths that repeat (a
+ * docker-save names every layer by a 64-digit ID twice), and on a thin link it outweighs a
+ * small layer delta. `compress` is the host's encoder; decoding is pure JS (fzstd).
+ */
+export function encodeImagePatchHeader(
+  h: ImagePatchHeader,
+  compress: (b: Uint8Array) => Uint8Array,
+): Uint8Array {
+  const body = compress(encode(h) as Uint8Array);
   const out = new Uint8Array(PREFIX + body.length);
   out.set(new TextEncoder().encode(IMAGE_PATCH_MAGIC), 0);
   out[8] = IMAGE_PATCH_VERSION;
@@ -125,8 +134,9 @@ export function decodeImagePatchHeader(bytes: Uint8Array): ImagePatchHeader {
   if (bytes.length < headerEnd) bad('truncated');
   let raw: unknown;
   try {
-    raw = decode(bytes.subarray(PREFIX, headerEnd));
-  } catch {
+    raw = decode(inflateBounded(bytes.subarray(PREFIX, headerEnd), MAX_HEADER, 'image patch header'));
+  } catch (e) {
+    if (e instanceof ImageError) throw e;
     bad('CBOR does not decode');
   }
   const h = obj(raw, 'root');

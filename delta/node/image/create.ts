@@ -25,7 +25,7 @@ import {
   sha256File,
   withTempDir,
 } from './layers.js';
-import { SectionWriter, writePatchFile } from './sections.js';
+import { SectionWriter, writePatchFile, zstd19 } from './sections.js';
 
 export interface CreateImagePatchOptions {
   engine: LayerDeltaEngine;
@@ -305,7 +305,7 @@ async function build(
   for (const e of header.entries)
     if (e.t === 'layer' && e.src.how !== 'ref')
       e.src = { ...e.src, section: remap.get(e.src.section) as number };
-  const headerBytes = encodeImagePatchHeader(header);
+  const headerBytes = encodeImagePatchHeader(header, zstd19);
   const bytes = headerBytes.length + kept.reduce((a, s) => a + s.length, 0);
   return {
     header,

@@ -2,12 +2,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { decompress } from 'fzstd';
 import {
   decodeImagePatchHeader,
   ImageError,
   type ImagePatchHeader,
   imagePatchHeaderLength,
+  inflateBounded,
   sectionOffsets,
   sha256Digest,
 } from '../../core/image/index.js';
@@ -87,12 +87,7 @@ export async function openImagePatch(path: string): Promise<OpenedPatch> {
           throw new ImageError('IMAGE_PATCH_FORMAT', `${path}: meta section is implausibly large`);
         const z = await readExactly(fh, offsets[i], s.length, path);
         check(i, sha256Digest(z));
-        let bytes: Uint8Array;
-        try {
-          bytes = decompress(z, new Uint8Array(header.meta.size));
-        } catch {
-          throw new ImageError('IMAGE_PATCH_FORMAT', `${path}: meta section does not decompress`);
-        }
+        const bytes = inflateBounded(z, header.meta.size, `${path}: meta section`);
         if (bytes.length !== header.meta.size)
           throw new ImageError('IMAGE_PATCH_FORMAT', `${path}: meta section has the wrong size`);
         return bytes;

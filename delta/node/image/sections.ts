@@ -8,6 +8,13 @@ import { hashTap, sha256File } from './layers.js';
 
 type Section = ImagePatchHeader['sections'][number];
 
+/** zstd -19 of small in-memory bytes (header, meta). */
+export function zstd19(bytes: Uint8Array): Uint8Array {
+  const c = new Compressor();
+  c.setParameters({ compressionLevel: 19 });
+  return c.compress(bytes);
+}
+
 /** Patch sections spooled to files while a patch is built, concatenated at the end. */
 export class SectionWriter {
   readonly sections: Section[] = [];
@@ -16,9 +23,7 @@ export class SectionWriter {
 
   /** Meta files: small, compressed in one go at the highest level. */
   async addBytes(bytes: Uint8Array): Promise<number> {
-    const c = new Compressor();
-    c.setParameters({ compressionLevel: 19 });
-    const z = c.compress(bytes);
+    const z = zstd19(bytes);
     const file = join(this.dir, `section-${this.sections.length}`);
     await writeFile(file, z);
     return this.push(file, 'zstd');

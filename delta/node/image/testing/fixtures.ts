@@ -143,6 +143,7 @@ export async function buildAppImages(): Promise<[string, string]> {
 export async function buildSecurityUpdateImages(
   pkgs: string[],
   tagPrefix: string,
+  repo = TEST_REPO,
 ): Promise<[string, string]> {
   const work = await mkdtemp(join(tmpdir(), 'aloft-image-debs-'));
   try {
@@ -154,14 +155,10 @@ export async function buildSecurityUpdateImages(
         await extractDeb(await debFile(pkgs[i], versions[i][which]), rootfs);
       if (!existsSync(rootfs)) throw new Error('no files extracted');
       tags.push(
-        await buildImage(
-          `${TEST_REPO}/${tagPrefix}:${which + 1}`,
-          'FROM scratch\nCOPY rootfs/ /\nCOPY appfs/ /',
-          {
-            rootfs: { from: rootfs },
-            ...appSource(1),
-          },
-        ),
+        await buildImage(`${repo}/${tagPrefix}:${which + 1}`, 'FROM scratch\nCOPY rootfs/ /\nCOPY appfs/ /', {
+          rootfs: { from: rootfs },
+          ...appSource(1),
+        }),
       );
     }
     return [tags[0], tags[1]];
@@ -170,8 +167,8 @@ export async function buildSecurityUpdateImages(
   }
 }
 
-/** Removes every image tagged under aloft-image-test/ (afterAll). */
-export async function removeTestImages(): Promise<void> {
+/** Removes every labelled image tagged under `repo`/ (afterAll); benchmarks use their own repo. */
+export async function removeTestImages(repo = TEST_REPO): Promise<void> {
   const out = await sh('docker', [
     'images',
     '--format',
@@ -179,7 +176,7 @@ export async function removeTestImages(): Promise<void> {
     '--filter',
     `label=${TEST_LABEL}`,
   ]);
-  const tags = out.split('\n').filter((t) => t.startsWith(`${TEST_REPO}/`));
+  const tags = out.split('\n').filter((t) => t.startsWith(`${repo}/`));
   if (tags.length) await sh('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
 }
 
