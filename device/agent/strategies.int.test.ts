@@ -27,6 +27,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rig?.close();
+  for (const t of ['3', '4', '5'])
+    await promisify(execFile)('docker', ['rmi', `aloft/drone-test:${t}`]).catch(() => {});
 });
 
 const statesSince = (i: number) => rig.states.slice(i).map((s) => s.state);
