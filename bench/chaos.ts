@@ -1,14 +1,14 @@
 // Chaos engine benchmark on the real Docker Engine: precision of injected latency, time from
 // the API call to the fault being active, and time to full restore.
 //
-//   npm run build && node dist/bench/chaos.js [--rounds 3] [--json out.json]
+//   npm run build && node dist/bench/chaos.js [--rounds 3] [--json out.json] [--md bench/results/chaos.md]
 //
 // Precision: the median RTT measured from INSIDE the target (busybox ping to the bridge
 // gateway), with the fault minus without it, against the configured delay.
 // Activation and restore: a host-side TCP probe connects to a listener in the target every
 // 10 ms; the fault is active when a connect takes more than half the delay (the SYN-ACK leaves
 // the target through the fault) and restored when connects are fast again.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +76,9 @@ async function probeUntil(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rounds: { type: 'string' }, json: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: 'string' }, json: { type: 'string' }, md: { type: 'string' } },
+  });
   const rounds = Math.max(1, Math.min(10, Number(values.rounds ?? 3)));
   await ensureInjectorImage();
   const docker = dockerClient();
@@ -166,8 +168,12 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (values.json)
-    await writeFile(values.json, `${JSON.stringify({ rows, info: engine.info() }, null, 1)}\n`);
+  if (values.json) await writeFile(values.json, `${JSON.stringify({ rows }, null, 1)}\n`);
+  if (values.md) {
+    const text = `# Chaos benchmark\n\n${lines[0]}.\nLatency is measured from inside the target (busybox ping to the bridge gateway); activation and restore are seen by a host-side TCP probe every 10 ms (three hits in a row).\n\n${lines.slice(1).join('\n')}\n`;
+    await writeFile(`${values.md}.tmp`, text);
+    await rename(`${values.md}.tmp`, values.md);
+  }
 }
 
 main().then(
