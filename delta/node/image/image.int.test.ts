@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureBaseImages } from '../../../sdk/docker/index.js';
 import { isImageError } from '../../core/image/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   type LayerDeltaEngine,
   loadImageIntoDocker,
   readImage,
+  routeImageCommand,
 } from './index.js';
 import {
   buildAppImages,
@@ -165,6 +166,30 @@ describe('image patches, verified by docker load', () => {
     expect(err.message).toContain(ids.get(app[0])?.id);
     expect(existsSync(out)).toBe(false);
     expect((await readdir(work)).filter((f) => f.startsWith('.aloft-tmp'))).toEqual([]);
+  });
+
+  it('the delta command routes images: create, info --json, apply --from-docker --load; other inputs pass', async () => {
+    const [v1, v2] = app;
+    const patch = join(work, 'cli.patch');
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c) => {
+      writes.push(String(c));
+      return true;
+    });
+    try {
+      expect(await routeImageCommand('create', [saved(v1), saved(v2), '-o', patch])).toBe(0);
+      expect(await routeImageCommand('info', [patch, '--json'])).toBe(0);
+      await sh('docker', ['rmi', '-f', v2]);
+      expect(await routeImageCommand('apply', ['--from-docker', v1, patch, '--load'])).toBe(0);
+      expect(await routeImageCommand('create', [patch, patch, '-o', join(work, 'x')])).toBeUndefined();
+      expect(await routeImageCommand('info', [saved(v1)])).toBeUndefined();
+    } finally {
+      spy.mockRestore();
+    }
+    const info = JSON.parse(writes[1]);
+    expect(info.layers.map((l: { how: string }) => l.how)).toEqual(['referenced', 'diffed']);
+    expect(writes[2]).toContain(ids.get(v2)?.id);
+    expect({ id: await imageId(v2), diffIds: await diffIds(v2) }).toEqual(ids.get(v2));
   });
 
   it('--max-ratio: a delta larger than R x the full image becomes a full-image payload', async () => {
