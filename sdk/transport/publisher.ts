@@ -33,6 +33,7 @@ interface Offer {
   readonly patch: Uint8Array;
   /** Blocks [0, sent) have been broadcast: repairs for later ones wait for the broadcast. */
   sent: number;
+  readonly total: number;
 }
 
 export interface PublisherEvents {
@@ -95,11 +96,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const manifest = openManifest(envelope, keys);
     if (manifest.patch.size !== patch.length)
       throw new RangeError(`patch is ${patch.length} bytes, the manifest says ${manifest.patch.size}`);
-    this.offers.set(toHex(manifest.patch.digest), {
-      manifest,
-      patch,
-      sent: blockCount(patch.length, manifest.patch.blockSize),
-    });
+    const total = blockCount(patch.length, manifest.patch.blockSize);
+    this.offers.set(toHex(manifest.patch.digest), { manifest, patch, sent: total, total });
     return manifest;
   }
 
@@ -178,13 +176,17 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private async answer(offer: Offer, device: string, missing: Uint8Array) {
     const topic = topics.deviceBlocks(this.options.fleet, device);
     let count = 0;
-    // Only blocks already broadcast: the rest are still coming the ordinary way.
-    for (let i = 0; i < offer.sent; i++) {
+    // Only blocks broadcast before the request came: later ones reach the device the ordinary
+    // way. The cursor is read once; chasing it would re-send what the broadcast just delivered.
+    // While broadcasting, the last `window` blocks may still be on their way to the device too.
+    const window = this.options.window ?? 32;
+    const limit = offer.sent < offer.total ? Math.max(0, offer.sent - window) : offer.sent;
+    for (let i = 0; i < limit; i++) {
       if (i >> 3 >= missing.length || !hasBit(missing, i)) continue;
       await this.send(topic, offer.manifest, offer.patch, i);
+      this.stats.repairedBlocks++;
       count++;
     }
-    this.stats.repairedBlocks += count;
     this.emit('repair', device, count);
   }
 
