@@ -1,24 +1,14 @@
 // Classic BSDIFF40 patches (Debian's bsdiff/bspatch), through the kernel's BSDIFF40 codec in
 // delta/node/bsdiff40. They cover whole files only and carry no digests.
 import { closeSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { type BsdiffStreams, bsdiff, bspatchChunks, isBsdiffError } from '../core/bsdiff/index.js';
+import { bsdiff, bspatchChunks, isBsdiffError } from '../core/bsdiff/index.js';
 import { DeltaError } from '../core/index.js';
 import { inFile } from './errors.js';
 import { TempFile } from './temp-file.js';
 import { WriteBuffer } from './write-buffer.js';
 
-interface Bsdiff40Codec {
-  writeBsdiff40(streams: BsdiffStreams, newSize: number): Uint8Array;
-  readBsdiff40(bytes: Uint8Array): { streams: BsdiffStreams; newSize: number };
-}
-
 // Loaded lazily: only BSDIFF40 work pays for the bzip2 codec.
-let codec: Bsdiff40Codec | undefined;
-const BSDIFF40_MODULE = './bsdiff40/index.js';
-export async function loadBsdiff40(): Promise<Bsdiff40Codec> {
-  codec ??= (await import(BSDIFF40_MODULE)) as Bsdiff40Codec;
-  return codec;
-}
+const loadBsdiff40 = () => import('./bsdiff40/index.js');
 
 export function isClassicPatchFile(path: string): boolean {
   let fd: number;

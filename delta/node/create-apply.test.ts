@@ -106,3 +106,46 @@ describe('delta create/apply on GNU tar layers', () => {
     expect(readdirSync(tmp.dir).filter((f) => f.includes('aloft-tmp'))).toEqual([]);
   });
 });
+
+/** Renames members in a tar's raw headers (and fixes the checksums): hostile names by hand. */
+function renameMembers(tar: Uint8Array, names: Record<string, string>): Uint8Array {
+  const out = tar.slice();
+  for (let off = 0; off + 512 <= out.length; off += 512) {
+    const block = out.subarray(off, off + 512);
+    let end = 0;
+    while (end < 100 && block[end] !== 0) end++;
+    const name = new TextDecoder().decode(block.subarray(0, end));
+    const to = names[name];
+    if (to === undefined) continue;
+    block.fill(0, 0, 100);
+    block.set(new TextEncoder().encode(to), 0);
+    block.fill(0x20, 148, 156);
+    const sum = block.reduce((s, b) => s + b, 0);
+    block.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+  }
+  return out;
+}
+
+describe('hostile tar names', () => {
+  it('path traversal names are only keys: the patch rebuilds OUT and writes nothing else', async () => {
+    const a = fresh();
+    const b = fresh();
+    writeTree(a, { 'x1/evil': 'old evil', 'x2/abs': noise(2000, 4) });
+    writeTree(b, { 'x1/evil': 'new evil!', 'x2/abs': noise(2000, 6) });
+    gnuTar(a, `${a}.tar`, 'ustar');
+    gnuTar(b, `${b}.tar`, 'ustar');
+    const hostile = { './x1/evil': '../../../../tmp/aloft-evil', './x2/abs': '/etc/aloft-abs' };
+    writeFileSync(`${a}.tar`, renameMembers(new Uint8Array(readFileSync(`${a}.tar`)), hostile));
+    writeFileSync(`${b}.tar`, renameMembers(new Uint8Array(readFileSync(`${b}.tar`)), hostile));
+    const before = readdirSync(tmp.dir).length;
+    const { created, patch, out } = roundTrip(`${a}.tar`, `${b}.tar`);
+    expect(created.kind).toBe('tar');
+    expect(created.stats.diffed + created.stats.literal).toBe(2);
+    await applyPatchFile(`${a}.tar`, patch, out);
+    expect(sha256Hex(out)).toBe(sha256Hex(`${b}.tar`));
+    expect(existsSync('/tmp/aloft-evil')).toBe(false);
+    expect(existsSync('/etc/aloft-abs')).toBe(false);
+    // Only the patch and OUT appeared beside the inputs.
+    expect(readdirSync(tmp.dir).length).toBe(before + 2);
+  });
+});

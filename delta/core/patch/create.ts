@@ -14,7 +14,15 @@ import {
   type StreamName,
 } from './format.js';
 import { matchRegions } from './match.js';
-import { encodeTable, type Item, type MetaOp, OP_BSDIFF, OP_LITERAL, OP_REF } from './table.js';
+import {
+  encodeTable,
+  FILE_DIGEST_BYTES,
+  type Item,
+  type MetaOp,
+  OP_BSDIFF,
+  OP_LITERAL,
+  OP_REF,
+} from './table.js';
 
 /** The compression port: returns one zstd frame. `fast` is for estimates that are thrown away. */
 export type Compress = (bytes: Uint8Array, options?: { fast?: boolean }) => Uint8Array;
@@ -138,14 +146,19 @@ export function createPatch(input: CreateInput): CreateResult {
           metaBefore: r.metaBefore,
           oldIndex: m.old,
           size: r.size,
-          sha256: shaOf(data),
+          sha256: shaOf(data).slice(0, FILE_DIGEST_BYTES),
           ...addBsdiff(s),
         };
       }
     }
     literal++;
     streams.lit.push(data);
-    return { op: OP_LITERAL, metaBefore: r.metaBefore, size: r.size, sha256: shaOf(data) };
+    return {
+      op: OP_LITERAL,
+      metaBefore: r.metaBefore,
+      size: r.size,
+      sha256: shaOf(data).slice(0, FILE_DIGEST_BYTES),
+    };
   });
   streams.table.push(encodeTable({ meta, items }));
 

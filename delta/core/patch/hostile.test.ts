@@ -50,7 +50,7 @@ describe('apply refuses hostile patches with a DeltaError, in bounded time and m
     expect(bomb.length).toBeLessThan(16 << 10);
     const t = table({
       meta: { op: 'literal', size: 0 },
-      items: [{ op: OP_LITERAL, metaBefore: 0, size: 100, sha256: new Uint8Array(32) }],
+      items: [{ op: OP_LITERAL, metaBefore: 0, size: 100, sha256: new Uint8Array(8) }],
     });
     const p = assemble(base({ targetSize: 100 }), { table: t, lit: { zstd: bomb, rawSize: 100 } });
     const e = expectDeltaError(() => applyInMemory(old, p));
@@ -61,7 +61,7 @@ describe('apply refuses hostile patches with a DeltaError, in bounded time and m
     const frame = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, (21 << 3) | 0, 1, 0, 0]);
     const t = table({
       meta: { op: 'literal', size: 0 },
-      items: [{ op: OP_LITERAL, metaBefore: 0, size: 10, sha256: new Uint8Array(32) }],
+      items: [{ op: OP_LITERAL, metaBefore: 0, size: 10, sha256: new Uint8Array(8) }],
     });
     const p = assemble(base({ targetSize: 10 }), { table: t, lit: { zstd: frame, rawSize: 10 } });
     const e = expectDeltaError(() => applyInMemory(old, p), /DECOMPRESS/);
@@ -93,7 +93,7 @@ describe('apply refuses hostile patches with a DeltaError, in bounded time and m
             ctrl: ctrl.length,
             diff: 4096,
             extra: 0,
-            sha256: new Uint8Array(32),
+            sha256: new Uint8Array(8),
           },
         ],
       });
