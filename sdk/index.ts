@@ -2,4 +2,5 @@ export * as chaos from './chaos/index.js';
 export * as docker from './docker/index.js';
 export * as functions from './functions/index.js';
 export * as policy from './policy/index.js';
+export * as protocol from './protocol/index.js';
 export * as transport from './transport/index.js';
