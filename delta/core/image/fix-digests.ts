@@ -18,7 +18,7 @@ export interface FixedImage {
 }
 
 const tarMediaType = (mt: unknown): unknown =>
-  typeof mt === 'string' ? mt.replace(/\+gzip$/, '').replace(/\.tar\.gzip$/, '.tar') : mt;
+  typeof mt === 'string' ? mt.replace(/\+(gzip|zstd)$/, '').replace(/\.tar\.gzip$/, '.tar') : mt;
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -36,6 +36,8 @@ export interface ApplyImageSummary {
   /** Layers whose gzip blob could not be rebuilt and were written uncompressed. */
   uncompressed: number[];
   out: string;
+  /** docker-save (loadable by `docker load`) or a plain OCI layout. */
+  format: 'docker-save' | 'oci';
 }
 
 type LayerEntry = Extract<PatchEntry, { t: 'layer' }>;
@@ -177,7 +179,13 @@ async function rebuild(
     }
   }
   await writeImage(out, opts.container ?? h.target.container, files);
-  return { imageId: h.target.imageId, diffIds: h.target.diffIds, uncompressed: uncompressedLayers, out };
+  return {
+    imageId: h.target.imageId,
+    diffIds: h.target.diffIds,
+    uncompressed: uncompressedLayers,
+    out,
+    format: h.target.format,
+  };
 }
 
 async function rebuildLayer(

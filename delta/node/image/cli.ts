@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseCommandLine, UsageError } from '../../../sdk/cli/command.js';
+import { ImageError } from '../../core/image/index.js';
 import { applyImagePatch } from './apply.js';
 import { createImagePatch } from './create.js';
 import { loadImageIntoDocker } from './docker.js';
@@ -100,6 +101,11 @@ async function runApply(argv: string[]): Promise<number> {
       },
     );
     let loaded: string | undefined;
+    if (values.load && r.format === 'oci')
+      throw new ImageError(
+        'IMAGE_UNSUPPORTED',
+        `${patch} rebuilds an OCI layout without docker's manifest.json, which docker load (before Docker 25) cannot read: use -o and import it with an OCI tool`,
+      );
     if (values.load) loaded = await loadImageIntoDocker(out);
     const seconds = (performance.now() - started) / 1000;
     if (values.json) process.stdout.write(`${JSON.stringify({ kind: 'image', ...r, loaded, seconds })}\n`);
