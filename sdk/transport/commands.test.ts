@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,44 @@ describe('aloft keygen and aloft publish --out', () => {
     expect(m.patch.blockSize).toBe(4096);
     expect(m.patch.size).toBe((await readFile(patch)).length);
     expect(Buffer.compare(await readFile(join(out, 'patch')), await readFile(patch))).toBe(0);
+  });
+
+  it('publish --from --to makes the patch with the delta engine; delta apply rebuilds NEW from it', async () => {
+    await quiet(() => keygenCommand.run(['--out', join(dir, 'k3')]));
+    const real = new Uint8Array(
+      await readFile(new URL('../../node_modules/typescript/lib/lib.dom.d.ts', import.meta.url)),
+    );
+    const oldBytes = real.subarray(0, 300_000);
+    const newBytes = Uint8Array.from(oldBytes);
+    newBytes.set(new TextEncoder().encode('drone firmware v2'), 123_456);
+    await writeFile(join(dir, 'old.bin'), oldBytes);
+    await writeFile(join(dir, 'new.bin'), newBytes);
+    const out = join(dir, 'delta-out');
+    const code = await quiet(() =>
+      publishCommand.run([
+        '--fleet',
+        'drones',
+        '--key',
+        join(dir, 'k3/aloft.key'),
+        '--from',
+        join(dir, 'old.bin'),
+        '--to',
+        join(dir, 'new.bin'),
+        '--out',
+        out,
+      ]),
+    );
+    expect(code).toBe(0);
+    const m = openManifest(new Uint8Array(await readFile(join(out, 'manifest.cbor'))), [
+      await readPublicKey(join(dir, 'k3/aloft.pub')),
+    ]);
+    const digest = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+    expect(m.precursor).toBe(digest(oldBytes));
+    expect(m.target.imageId).toBe(digest(newBytes));
+    expect(m.patch.size).toBeLessThan(newBytes.length / 10); // a delta, not a copy
+    const { applyPatchFile } = await import('../../delta/index.js');
+    await applyPatchFile(join(dir, 'old.bin'), join(out, 'patch'), join(dir, 'rebuilt.bin'));
+    expect(Buffer.compare(await readFile(join(dir, 'rebuilt.bin')), Buffer.from(newBytes))).toBe(0);
   });
 
   it('turns bad input into usage errors naming the flag', async () => {

@@ -11,8 +11,8 @@ export interface MadePatch {
   readonly kind: 'delta' | 'full';
 }
 
-// The delta engine (issue 3) is built beside this; its public face is delta/index.ts. The
-// import is resolved at run time so that `aloft publish --patch FILE` works without it.
+// The delta engine's public face is delta/index.ts (createPatchFile). It is imported at run
+// time, only for --from/--to, so `aloft publish --patch FILE` never loads its native zstd.
 const DELTA_ENTRY = '../../delta/index.js';
 
 type CreateFn = (oldPath: string, newPath: string, out: string, opts?: object) => unknown;
