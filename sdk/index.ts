@@ -1,3 +1,4 @@
+export * as bridgeClient from './bridge-client/index.js';
 export * as chaos from './chaos/index.js';
 export * as docker from './docker/index.js';
 export * as functions from './functions/index.js';
