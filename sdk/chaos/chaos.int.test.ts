@@ -74,7 +74,7 @@ describe('chaos engine on the real Docker Engine', () => {
         ['failures', 'latency:100ms'],
         ['path', 'netem'],
       ]);
-      expect(await waitFor(() => events().find(injected('netem1', target)), 20_000)).toMatchObject({
+      expect(await waitFor(() => events().find(injected('netem1', target)), 45_000)).toMatchObject({
         result: 'ok',
       });
       expect(await qdiscs(target)).toMatch(/netem a10f:/);
@@ -109,7 +109,7 @@ describe('chaos engine on the real Docker Engine', () => {
       ['failures', 'latency:150ms'],
       ['image', 'allingeek/gremlins'],
     ]);
-    expect(await waitFor(() => events().find(injected('lat1', target)), 20_000)).toMatchObject({
+    expect(await waitFor(() => events().find(injected('lat1', target)), 45_000)).toMatchObject({
       result: 'ok',
       parameters: { path: 'nfqueue-helper' },
     });
@@ -134,7 +134,7 @@ describe('chaos engine on the real Docker Engine', () => {
     const line = await waitFor(() => {
       const got = events().filter(injected('combo', target));
       return got.length >= 3 && got;
-    }, 20_000);
+    }, 45_000);
     expect(line?.map((e) => [e.fault, e.result])).toEqual([
       ['latency:50ms', 'ok'],
       ['loss:1%', 'ok'],
@@ -179,7 +179,7 @@ describe('chaos engine on the real Docker Engine', () => {
       ['criteria', `own-${runId}`],
       ['failures', 'latency:30ms'],
     ]);
-    await waitFor(() => events().find(injected('own1', target)), 20_000);
+    await waitFor(() => events().find(injected('own1', target)), 45_000);
     expect(await qdiscs(target)).toBe(theirs);
     await remove('own1');
     await create([
@@ -187,7 +187,7 @@ describe('chaos engine on the real Docker Engine', () => {
       ['criteria', `own-${runId}`],
       ['failures', 'bandwidth:1mbit'],
     ]);
-    const refused = await waitFor(() => events().find(injected('own2', target)), 20_000);
+    const refused = await waitFor(() => events().find(injected('own2', target)), 45_000);
     expect(refused).toMatchObject({ result: 'failed' });
     expect(refused?.detail).toMatch(/did not create/);
     await remove('own2');
@@ -217,7 +217,7 @@ describe('chaos engine on the real Docker Engine', () => {
     ]);
     expect(await waitFor(async () => (await inspect(paused)).State.Paused, 15_000)).toBe(true);
     expect(await waitFor(async () => !(await inspect(killed)).State.Running, 15_000)).toBe(true);
-    expect(await waitFor(async () => !(await inspect(stopped)).State.Running, 20_000)).toBe(true);
+    expect(await waitFor(async () => !(await inspect(stopped)).State.Running, 45_000)).toBe(true);
     expect(await waitFor(async () => !(await inspect(paused)).State.Paused, 15_000)).toBe(true);
     const restored = await waitFor(
       () => events().find((e) => e.action === 'restore' && e.policy === 'pz'),
@@ -245,7 +245,7 @@ describe('chaos engine on the real Docker Engine', () => {
       ['criteria', `helper-${runId}`],
       ['failures', 'latency:10ms'],
     ]);
-    await waitFor(() => events().find(injected('hlat', lat)), 20_000);
+    await waitFor(() => events().find(injected('hlat', lat)), 45_000);
     expect(await helpers(lat)).toBe(1);
     await create([
       ['name', 'nohelper'],

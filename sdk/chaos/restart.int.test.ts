@@ -64,7 +64,10 @@ describe('the engine restores what it broke, however it ends', () => {
       ]);
       expect(res.status, await res.clone().text()).toBe(201);
     }
-    expect(await waitFor(async () => (await injections(first.url)).length === 2, 20_000)).toBe(true);
+    expect(
+      await waitFor(async () => (await injections(first.url)).length === 2, 60_000),
+      `both injections active: ${first.output()}`,
+    ).toBe(true);
     expect((await inspect(target)).State.Paused).toBe(true);
     expect(await hasChain(target)).toBe(true);
 
@@ -125,7 +128,10 @@ describe('the engine restores what it broke, however it ends', () => {
     }
     const ls = await run(process.execPath, [main, 'ls', '-H', host], 30_000);
     expect(ls.stdout).toMatch(/t-slow\s+aloft\/chaos-injector:1\s+term-/);
-    expect(await waitFor(async () => (await injections(engine.url)).length === 2, 20_000)).toBe(true);
+    expect(
+      await waitFor(async () => (await injections(engine.url)).length === 2, 60_000),
+      `both injections active: ${engine.output()}`,
+    ).toBe(true);
     const lsi = await run(process.execPath, [main, 'lsi', '-H', host], 30_000);
     expect(lsi.stdout).toMatch(/t-frozen/);
     engine.child.kill('SIGTERM');
