@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDir, buildDroneImages, DRONE_IMAGES } from '../../examples/drone/images.js';
 import { type ChildAgent, spawnAgent } from '../testing/child-agent.js';
@@ -32,6 +34,7 @@ afterAll(async () => {
   await agent?.stop();
   await removeDeviceContainers(deviceId);
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await promisify(execFile)('docker', ['rmi', tag]).catch(() => {});
 });
 
 describe('agent killed with SIGKILL at each state of an update', () => {
