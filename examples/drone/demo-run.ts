@@ -47,6 +47,8 @@ export interface DroneDemoOptions {
   killThenDownload?: boolean;
   healthWindowMs?: number;
   log?: (line: string) => void;
+  /** Runs once v1 flies, just before the hand-over (e.g. to remove v2 so a delta must rebuild it). */
+  beforeHandOver?: () => Promise<void>;
 }
 
 const BASE = ['flight', 'camera', 'ground'];
@@ -115,6 +117,7 @@ export async function runDroneDemo(opts: DroneDemoOptions = {}): Promise<DroneDe
       return run;
     };
 
+    await opts.beforeHandOver?.();
     const runs: StrategyRun[] = [];
     runs.push(
       await measure(
