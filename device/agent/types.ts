@@ -1,12 +1,8 @@
 /** The shapes the agent plans with and keeps in its journal. Plain data: JSON-serialisable. */
 
-export const STRATEGIES = [
-  'download-then-kill',
-  'kill-then-download',
-  'delete-then-download',
-  'hand-over',
-] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+import { STRATEGIES, type Strategy } from '../../sdk/protocol/index.js';
+
+export { STRATEGIES, type Strategy };
 
 /** One version of the app: the image the engine runs it from. */
 export interface Release {

@@ -5,14 +5,10 @@
 export const FLIGHT_STATES = ['landed', 'armed', 'flying'] as const;
 export type FlightState = (typeof FLIGHT_STATES)[number];
 
-/** balena-compatible strategy names (see ARCHITECTURE.md, "Update strategies"). */
-export const STRATEGIES = [
-  'download-then-kill',
-  'kill-then-download',
-  'delete-then-download',
-  'hand-over',
-] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+// One list of strategy names for the whole fleet: the signed manifest defines it.
+import { STRATEGIES, type Strategy } from '../protocol/manifest.js';
+
+export { STRATEGIES, type Strategy };
 
 /** The device agent asks twice: before downloading the patch and before switching versions. */
 export const PHASES = ['download', 'switch'] as const;
