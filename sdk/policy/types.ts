@@ -2,13 +2,13 @@
 // devices update without shipping code; these types are what parsePolicy returns after
 // validation, and what evaluatePolicy reads.
 
-export const FLIGHT_STATES = ['landed', 'armed', 'flying'] as const;
-export type FlightState = (typeof FLIGHT_STATES)[number];
-
 // One list of strategy names for the whole fleet: the signed manifest defines it.
 import { STRATEGIES, type Strategy } from '../protocol/manifest.js';
 
 export { STRATEGIES, type Strategy };
+
+export const FLIGHT_STATES = ['landed', 'armed', 'flying'] as const;
+export type FlightState = (typeof FLIGHT_STATES)[number];
 
 /** The device agent asks twice: before downloading the patch and before switching versions. */
 export const PHASES = ['download', 'switch'] as const;
