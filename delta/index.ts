@@ -8,3 +8,15 @@ export { type CreateOptions, type CreateSummary, createPatchFile } from './node/
 export { type Description, describePatchFile } from './node/describe.js';
 export { type FileSource, openFileSource } from './node/file-source.js';
 export { nodeSha256, sha256File } from './node/hash.js';
+export {
+  type ApplyImagePatchOptions,
+  type ApplyImageSummary,
+  aloftLayerEngine,
+  applyImagePatch,
+  type CreateImagePatchOptions,
+  type CreateImageSummary,
+  createImagePatch,
+  imagePatchInfo,
+  loadImageIntoDocker,
+  saveImageFromDocker,
+} from './node/image/index.js';

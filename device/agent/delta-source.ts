@@ -3,41 +3,9 @@ import { join } from 'node:path';
 import { DeviceError } from '../errors.js';
 import type { ImageSource } from './image-source.js';
 
-/** What the agent needs from the image-delta engine (delta/node/image). */
-interface DeltaImageApi {
-  applyImagePatch(
-    old: { docker: string } | undefined,
-    patchPath: string,
-    out: string,
-    opts: { engine: unknown; container?: 'tar' | 'dir' },
-  ): Promise<{ imageId: string }>;
-  aloftLayerEngine: unknown;
-  loadImageIntoDocker(tar: string): Promise<string>;
-}
-
-// Resolved at run time: delta/index.ts is the engine's public face once it exists; until then
-// its image module. Keeps `aloft device` usable (engine and tar sources) without the delta engine.
-const CANDIDATES = ['../../delta/index.js', '../../delta/node/image/index.js'];
-
-async function deltaApi(): Promise<DeltaImageApi> {
-  for (const path of CANDIDATES) {
-    try {
-      const mod = (await import(/* @vite-ignore */ path)) as Partial<DeltaImageApi>;
-      if (
-        typeof mod.applyImagePatch === 'function' &&
-        typeof mod.loadImageIntoDocker === 'function' &&
-        mod.aloftLayerEngine
-      )
-        return mod as DeltaImageApi;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new DeviceError(
-    'DEVICE_FETCH_FAILED',
-    'the image-delta engine is not available (delta/ exports no applyImagePatch): build Aloft with delta/',
-  );
-}
+// Loaded on first use, so that `aloft device` with engine or tar sources never pays for the
+// delta engine's native zstd and tar code.
+const deltaApi = () => import('../../delta/index.js');
 
 /**
  * A verified patch (downloaded by the MQTT receiver) applied against the image the engine runs

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createGzip } from 'node:zlib';
-import { aloftLayerEngine, createImagePatch, saveImageFromDocker } from '../../delta/node/image/index.js';
+import { aloftLayerEngine, createImagePatch, saveImageFromDocker } from '../../delta/index.js';
 import { dockerClient, ensureBaseImages, pingDocker } from '../../sdk/docker/index.js';
 import { DEFAULT_BLOCK_SIZE, describePatch, type Manifest, signManifest } from '../../sdk/protocol/index.js';
 import { DeviceReceiver, nodeSha256, Publisher, startEmbeddedBroker } from '../../sdk/transport/index.js';
