@@ -25,7 +25,7 @@ const rows = [
   '|---|---|---|',
   ...(
     [
-      ['full image, docker save | gzip -9 (bytes)', 'fullImageBytes', 0],
+      ['full image, docker save + gzip -9 (bytes)', 'fullImageBytes', 0],
       ['bytes sent over MQTT', 'bytesSent', 0],
       ['publish -> patch verified on the device (s)', 'transferSeconds', 2],
       ['publish -> v2 in control (s)', 'updateSeconds', 2],
