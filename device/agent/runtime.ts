@@ -20,6 +20,20 @@ export interface AppContainer {
 }
 
 export const DEVICE_LABEL = `${LABEL_PREFIX}device`;
+
+/** Removes every container of one device's apps (tests and demos clean up with it). */
+export async function removeDeviceContainers(deviceId: string): Promise<void> {
+  const docker = dockerClient();
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`${DEVICE_LABEL}=${deviceId}`] },
+  });
+  for (const c of list)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => {});
+}
 const APP_LABEL = `${LABEL_PREFIX}app`;
 const VERSION_LABEL = `${LABEL_PREFIX}version`;
 

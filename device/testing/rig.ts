@@ -7,7 +7,9 @@ import { WebSocket } from 'ws';
 import { type DroneHardware, droneHardware } from '../../examples/drone/resources.js';
 import { dockerClient } from '../../sdk/docker/index.js';
 import { Agent, type AgentState } from '../agent/index.js';
-import { DEVICE_LABEL } from '../agent/runtime.js';
+import { DEVICE_LABEL, removeDeviceContainers } from '../agent/runtime.js';
+
+export { removeDeviceContainers };
 
 const run = promisify(execFile);
 
@@ -40,19 +42,6 @@ export async function startRig(name: string): Promise<Rig> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export async function removeDeviceContainers(deviceId: string): Promise<void> {
-  const docker = dockerClient();
-  const list = await docker.listContainers({
-    all: true,
-    filters: { label: [`${DEVICE_LABEL}=${deviceId}`] },
-  });
-  for (const c of list)
-    await docker
-      .getContainer(c.Id)
-      .remove({ force: true })
-      .catch(() => {});
 }
 
 /** Versions of this device's app whose containers run, straight from the engine. */

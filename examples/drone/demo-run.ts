@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Agent, type AgentState, type ImageSource, type UpdateRequest } from '../../device/agent/index.js';
-import { DEVICE_LABEL } from '../../device/agent/runtime.js';
-import { dockerClient } from '../../sdk/docker/index.js';
+import { removeDeviceContainers } from '../../device/agent/runtime.js';
 import { buildDroneImages, DRONE_IMAGES } from './images.js';
 import { droneHardware } from './resources.js';
 
@@ -164,16 +163,7 @@ export async function runDroneDemo(opts: DroneDemoOptions = {}): Promise<DroneDe
   } finally {
     await agent.stop();
     for (const r of hw.all) await r.close?.();
-    const docker = dockerClient();
-    const list = await docker.listContainers({
-      all: true,
-      filters: { label: [`${DEVICE_LABEL}=${deviceId}`] },
-    });
-    for (const c of list)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {});
+    await removeDeviceContainers(deviceId);
     await rm(dataDir, { recursive: true, force: true });
   }
 }
