@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type Command, parseCommandLine, UsageError } from '../sdk/cli/command.js';
+import { type DeviceFacts, FLIGHT_STATES, parsePolicy } from '../sdk/policy/index.js';
 import { writeFileAtomic } from './agent/journal.js';
 import { isStrategy } from './agent/labels.js';
 import { STRATEGIES, type UpdateRequest } from './agent/types.js';
+
+type DeviceFactsFile = Pick<DeviceFacts, 'batteryPercent' | 'charging' | 'linkQuality' | 'flightState'>;
 
 const help = `usage: aloft device <run|update|status> [options]
 
@@ -13,12 +17,16 @@ with balena's strategies (download-then-kill, kill-then-download, delete-then-do
 hand-over), a health window and roll-back. Its state lives in a journal under --data-dir.
 
   aloft device run --data-dir DIR --id ID [--ground-port N] [--json]
-                   [--broker URL --fleet NAME --trust PUBKEY...]
+                   [--broker URL --fleet NAME --trust PUBKEY... [--policy FILE] [--facts FILE]]
       Run the agent with the simulated drone hardware (examples/drone). Prints one line per
       state change (JSON with --json). Containers keep running when the agent stops.
       With --broker it also receives signed manifests and patch blocks for the fleet
-      (aloft publish), asks the update policy (built-in default), applies the delta against
-      the running image, and reports its state on the fleet's retained topic.
+      (aloft publish), asks the update policy before downloading and again before switching,
+      applies the delta against the running image, and reports its state on the fleet's
+      retained topic. --policy is a policy in JSON (the built-in default otherwise; see
+      sdk/policy); --facts is a JSON file your telemetry keeps current, read at each question:
+      {"batteryPercent": 80, "charging": false, "linkQuality": 60, "flightState": "flying"}
+      (any field may be left out; the flight state defaults to what the flight controller sees).
       \`aloft device --broker URL --fleet NAME --id ID --data-dir DIR --trust PUBKEY\` is the same.
   aloft device update --data-dir DIR --version V (--image REF | --image-tar FILE [--rate BPS])
                       [--strategy S] [--handover-timeout MS] [--health-window MS] [--lock-timeout MS]
@@ -37,6 +45,35 @@ const num = (name: string, v: string | undefined): number | undefined => {
   return n;
 };
 
+const fileError = (path: string) => (e: NodeJS.ErrnoException) => {
+  throw new UsageError(`${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);
+};
+
+/**
+ * The facts file is re-read at every question (the telemetry process rewrites it); an unreadable
+ * or malformed file counts as "no facts", so the policy's defaults apply rather than a crash.
+ */
+function factsReader(path: string): () => Partial<DeviceFactsFile> {
+  const fields = {
+    batteryPercent: 'number',
+    charging: 'boolean',
+    linkQuality: 'number',
+    flightState: 'string',
+  };
+  return () => {
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      return {};
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, t] of Object.entries(fields)) if (typeof o?.[k] === t) out[k] = o[k];
+    if (!FLIGHT_STATES.includes(out.flightState as DeviceFacts['flightState'])) delete out.flightState;
+    return out as Partial<DeviceFactsFile>;
+  };
+}
+
 async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandLine(argv, {
     'data-dir': { type: 'string' },
@@ -46,13 +83,22 @@ async function run(argv: string[]): Promise<number> {
     broker: { type: 'string' },
     fleet: { type: 'string' },
     trust: { type: 'string', multiple: true },
+    policy: { type: 'string' },
+    facts: { type: 'string' },
   });
   const dataDir = values['data-dir'];
   if (!dataDir) throw new UsageError('--data-dir is required');
-  if (values.broker)
-    throw new UsageError(
-      '--broker needs the MQTT update receiver (sdk/transport), which is not wired into this build yet',
-    );
+  if (values.broker) {
+    if (!values.fleet) throw new UsageError('--broker needs --fleet NAME');
+    if (!values.id) throw new UsageError('--broker needs --id ID (the device name the fleet sees)');
+    if (!values.trust?.length) throw new UsageError('--broker needs --trust PUBKEY (from aloft keygen)');
+  } else if (values.policy || values.facts || values.fleet || values.trust)
+    throw new UsageError('--fleet, --trust, --policy and --facts need --broker URL');
+  // Read before anything starts: a bad policy is a one-line error, not a half-started agent.
+  const policy = values.policy
+    ? parsePolicy(await readFile(values.policy, 'utf8').catch(fileError(values.policy)))
+    : undefined;
+  const facts = values.facts ? factsReader(values.facts) : undefined;
   const [{ Agent }, { droneHardware }] = await Promise.all([
     import('./agent/agent.js'),
     import('../examples/drone/resources.js'),
@@ -71,6 +117,8 @@ async function run(argv: string[]): Promise<number> {
         deviceId: values.id!,
         trust: values.trust!,
         dataDir: resolve(dataDir),
+        ...(policy ? { policy } : {}),
+        ...(facts ? { facts } : {}),
         flightState: () =>
           (hw.flight.lastCommand()?.ageMs ?? Number.POSITIVE_INFINITY) < 500 ? 'flying' : 'landed',
       })

@@ -3,7 +3,9 @@ import {
   cohortOf,
   DEFAULT_POLICY,
   type Decision,
+  type DeviceFacts,
   evaluatePolicy,
+  type Phase,
   type Policy,
 } from '../../sdk/policy/index.js';
 import type { Manifest } from '../../sdk/protocol/index.js';
@@ -23,6 +25,12 @@ export interface FleetLinkOptions {
   policy?: Policy;
   /** 'flying' when the flight controller gets setpoints (the policy's flight-state fact). */
   flightState?: () => 'landed' | 'armed' | 'flying';
+  /**
+   * What the device knows about itself right now (battery, charging, link quality, flight
+   * state), read each time the policy is asked. Unreported facts default to a landed,
+   * charging device on a good link, i.e. a bench device.
+   */
+  facts?: () => Partial<Pick<DeviceFacts, 'flightState' | 'batteryPercent' | 'charging' | 'linkQuality'>>;
 }
 
 export interface FleetLink {
@@ -65,15 +73,17 @@ export async function startFleetLink(opts: FleetLinkOptions): Promise<FleetLink>
   const currentId = current ? await imageId(agent, current.image) : undefined;
   let pending: Manifest | undefined;
 
-  const ask = (m: Manifest): Decision =>
-    evaluatePolicy(
+  // Asked twice per update: before the download and again before the switch.
+  const ask = (m: Manifest, phase: Phase): Decision => {
+    const reported = opts.facts?.() ?? {};
+    return evaluatePolicy(
       policy,
       {
-        phase: 'switch',
-        flightState: opts.flightState?.() ?? 'landed',
-        batteryPercent: 100,
-        charging: true,
-        linkQuality: 100,
+        phase,
+        flightState: reported.flightState ?? opts.flightState?.() ?? 'landed',
+        batteryPercent: reported.batteryPercent ?? 100,
+        charging: reported.charging ?? true,
+        linkQuality: reported.linkQuality ?? 100,
         currentVersion: agent.journalSnapshot().current?.version ?? '0',
         targetVersion: String(m.sequence),
         cohort: cohortOf(opts.deviceId, `${opts.fleet}/${m.sequence}`),
@@ -81,6 +91,7 @@ export async function startFleetLink(opts: FleetLinkOptions): Promise<FleetLink>
       },
       Date.now(),
     );
+  };
 
   const receiver = new DeviceReceiver({
     url: opts.url,
@@ -93,6 +104,14 @@ export async function startFleetLink(opts: FleetLinkOptions): Promise<FleetLink>
       ...(currentId ? { image: currentId } : {}),
       ...(current ? { version: current.version } : {}),
     },
+    beforeDownload: (m) => {
+      const d = ask(m, 'download');
+      return d.action === 'wait'
+        ? { action: 'wait', reason: d.reason, ...(d.retryAt !== null ? { retryAt: d.retryAt } : {}) }
+        : d.action === 'refuse'
+          ? { action: 'refuse', reason: d.reason }
+          : { action: 'update' };
+    },
     onPatchReady: async (m, path) => {
       const version = String(m.sequence);
       const j = agent.journalSnapshot();
@@ -101,13 +120,13 @@ export async function startFleetLink(opts: FleetLinkOptions): Promise<FleetLink>
         return;
       }
       // Ask until the policy says update or refuse; 'wait' is bounded by the manifest's expiry.
-      let d = ask(m);
+      let d = ask(m, 'switch');
       while (d.action === 'wait' && Date.now() < m.expiresAt) {
-        receiver.report({ phase: 'handing-over', reason: `waiting: ${d.reason}` });
+        receiver.report({ phase: 'waiting', reason: d.reason });
         await new Promise((r) =>
           setTimeout(r, Math.max(500, Math.min(10_000, (d.retryAt ?? 0) - Date.now()))),
         );
-        d = ask(m);
+        d = ask(m, 'switch');
       }
       if (d.action !== 'update') {
         receiver.report({ phase: 'failed', reason: `policy: ${d.reason}` });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aloftLayerEngine, createImagePatch, saveImageFromDocker } from '../../delta/node/image/index.js';
 import { buildDroneImages, DRONE_IMAGES } from '../../examples/drone/images.js';
 import { dockerClient } from '../../sdk/docker/index.js';
+import type { DeviceState } from '../../sdk/protocol/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../sdk/transport/index.js';
 import { generateKeyPairPem } from '../../sdk/transport/key-files.js';
 import { publishCommand } from '../../sdk/transport/publish-command.js';
@@ -70,6 +71,17 @@ describe('updates over MQTT into the agent', () => {
       trust: [join(dir, 'fleet.pub')],
       dataDir: dir,
       flightState: () => ((rig.hw.flight.lastCommand()?.ageMs ?? 1e9) < 500 ? 'flying' : 'landed'),
+      // The link starts too poor for the default policy to begin a download; it recovers as soon
+      // as the device says it waits, so the blocks it ignored must come back by repair.
+      facts: () => ({ linkQuality }),
+    });
+    let linkQuality = 10;
+    let waited: DeviceState | undefined;
+    link.receiver.on('state', (s) => {
+      if (s.phase === 'waiting' && !waited) {
+        waited = s;
+        linkQuality = 90;
+      }
     });
     const status = await publishCommand.run([
       '--broker',
@@ -89,11 +101,16 @@ describe('updates over MQTT into the agent', () => {
       '--sequence',
       '7',
       '--linger',
-      '5',
+      '10',
     ]);
     expect(status).toBe(0);
     const done = await rig.agent.waitFor((s) => s.last?.version === '7', 240_000);
     expect(done.last).toMatchObject({ result: 'updated' });
+    expect(waited).toMatchObject({
+      targetSeq: 7,
+      reason: expect.stringContaining('no download on a poor link'),
+    });
+    expect(link.receiver.stats.repairs).toBeGreaterThan(0);
     // The manifest asked for download-then-kill; the policy switched a flying drone by hand-over.
     expect(rig.states.some((s) => s.state === 'handing-over')).toBe(true);
     await settledOn(rig.agent, '7', ['flight', 'camera', 'ground', 'thermal']);

@@ -12,7 +12,9 @@ export type ProtocolErrorCode =
   | 'PROTOCOL_WRONG_FLEET'
   | 'PROTOCOL_WRONG_PRECURSOR'
   | 'PROTOCOL_BLOCK_MISMATCH'
-  | 'PROTOCOL_PATCH_DIGEST';
+  | 'PROTOCOL_PATCH_DIGEST'
+  /** The device's update policy refused the update (a decision, not a fault of the message). */
+  | 'PROTOCOL_POLICY_REFUSED';
 
 /** A message that failed a size, schema, signature or policy check. */
 export class ProtocolError extends Error {

@@ -69,6 +69,8 @@ export function decodeFullImageRequest(payload: Uint8Array): FullImageRequest {
 
 export const PHASES = [
   'idle',
+  // The update policy holds the download or the switch (the reason says until when or what).
+  'waiting',
   'downloading',
   'verifying',
   'applying',
@@ -93,7 +95,7 @@ export interface DeviceState {
   readonly targetSeq?: number;
   readonly have?: number;
   readonly total?: number;
-  /** Why `failed`. */
+  /** Why `failed`, or what `waiting` waits for. */
   readonly reason?: string;
   readonly rejection?: { readonly code: string; readonly detail: string; readonly at: number };
   readonly at: number;

@@ -49,7 +49,10 @@ export function renderFleetTable(devices: Iterable<DeviceState>, now: number): s
       s.have !== undefined && s.total
         ? `${s.have}/${s.total} (${Math.floor((100 * s.have) / s.total)}%)`
         : '-';
-    const phase = s.phase === 'failed' && s.reason ? `failed: ${s.reason.slice(0, 40)}` : s.phase;
+    const phase =
+      (s.phase === 'failed' || s.phase === 'waiting') && s.reason
+        ? `${s.phase}: ${s.reason.slice(0, 40)}`
+        : s.phase;
     const version = s.version ? (s.version.startsWith('sha256:') ? s.version.slice(7, 19) : s.version) : '-';
     const age = s.at ? `${Math.max(0, Math.round((now - s.at) / 1000))}s` : '-';
     rows.push([

@@ -8,5 +8,5 @@ export { FleetWatcher, renderFleetTable } from './fleet-status.js';
 export { mosquittoUrl } from './mosquitto.js';
 export { nodeSha256 } from './node-sha256.js';
 export { Publisher, type PublisherEvents, type PublisherOptions } from './publisher.js';
-export { DeviceReceiver, type ReceiverEvents, type ReceiverOptions } from './receiver.js';
+export { DeviceReceiver, type DownloadGate, type ReceiverEvents, type ReceiverOptions } from './receiver.js';
 export { StateReporter, willFor } from './state-reporter.js';

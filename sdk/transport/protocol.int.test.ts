@@ -20,6 +20,7 @@ import { hostPort, TcpProxy } from './fault-proxy.js';
 import { fleetCommand } from './fleet-status-command.js';
 import {
   DeviceReceiver,
+  type DownloadGate,
   type EmbeddedBroker,
   FleetWatcher,
   mosquittoUrl,
@@ -284,6 +285,58 @@ describe.each([
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+
+  it('asks the update policy before downloading: a wait keeps no block until it lifts, a refusal keeps nothing', async () => {
+    const fleet = fleetName();
+    const total = Math.ceil(payload.length / 16384);
+    let answer: DownloadGate = { action: 'wait', reason: 'battery 20 % is below 30 %', retryAt: 0 };
+    const asked: number[] = [];
+    const states: DeviceState[] = [];
+    const rejected: ProtocolError[] = [];
+    let ready!: () => void;
+    const done = new Promise<void>((r) => (ready = r));
+    const device = await newReceiver(fleet, 'gated', url(), {
+      beforeDownload: (m: Manifest) => {
+        asked.push(m.sequence);
+        return answer;
+      },
+      onPatchReady: () => ready(),
+    });
+    device.on('state', (s) => states.push(s));
+    device.on('rejected', (e) => rejected.push(e));
+    const pub = await newPublisher(fleet);
+    try {
+      await pub.publish(sign(manifestFor(fleet, 10), key.secretKey), payload, [key.trusted]);
+      // Asked again after at least a second: by then every broadcast block has reached the device.
+      await until<void>('the policy to be asked twice', (r) => {
+        const t = setInterval(() => asked.length >= 2 && (clearInterval(t), r()), 50);
+      });
+      expect(device.stats.blocks).toBe(0);
+      expect(states.at(-1)).toMatchObject({ phase: 'waiting', targetSeq: 10, reason: answer.reason });
+      answer = { action: 'update' };
+      await until('the download after the wait', (r) => done.then(() => r(undefined)));
+      expect(device.stats.blocks).toBe(total);
+      expect(pub.stats.repairedBlocks).toBeGreaterThanOrEqual(total);
+
+      answer = { action: 'refuse', reason: 'rule "no-updates-in-flight" matched' };
+      await pub.publish(sign(manifestFor(fleet, 11), key.secretKey), payload, [key.trusted]);
+      await until<void>('the refusal', (r) => {
+        const t = setInterval(() => rejected.length && (clearInterval(t), r()), 50);
+      });
+      // Sequence 10 was asked until it could go, then 11 once: a refusal is final.
+      expect(new Set(asked.slice(0, -1))).toEqual(new Set([10]));
+      expect(asked.at(-1)).toBe(11);
+      expect(rejected[0].code).toBe('PROTOCOL_POLICY_REFUSED');
+      expect(rejected[0].message).toContain('no-updates-in-flight');
+      expect(device.stats.blocks).toBe(total);
+      expect(device.patchPath).toBeUndefined();
+      expect(device.state?.rejection?.code).toBe('PROTOCOL_POLICY_REFUSED');
+      expect(device.state?.phase).toBe('running');
+    } finally {
+      await device.stop();
+      await pub.stop();
     }
   });
 

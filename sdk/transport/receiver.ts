@@ -46,9 +46,22 @@ export interface ReceiverOptions {
   reconnectPeriodMs?: number;
   /** Clock for expiry checks, Unix ms (tests move it). */
   now?: () => number;
+  /**
+   * Asked once a manifest is admitted and before any of its blocks is kept (the device's update
+   * policy in its 'download' phase). 'wait' asks again at `retryAt` (bounded to 1–60 s) until
+   * the manifest expires; the blocks broadcast meanwhile are fetched later by repair requests.
+   * A download already under way when the device restarts is not asked again.
+   */
+  beforeDownload?: (manifest: Manifest) => DownloadGate | Promise<DownloadGate>;
   /** Called once the patch is complete and its digest verified. The agent applies it from here. */
   onPatchReady?: (manifest: Manifest, path: string) => void | Promise<void>;
 }
+
+/** The answer to `beforeDownload`: the update policy's decision, as far as the download goes. */
+export type DownloadGate =
+  | { readonly action: 'update' }
+  | { readonly action: 'wait'; readonly reason: string; readonly retryAt?: number }
+  | { readonly action: 'refuse'; readonly reason: string };
 
 export interface ReceiverEvents {
   manifest: [Manifest];
@@ -72,6 +85,7 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
   private envelope: Uint8Array | undefined;
   private readonly reporter: StateReporter;
   private repairTimer: NodeJS.Timeout | undefined;
+  private gateTimer: NodeJS.Timeout | undefined;
   private repairBackoff = 1;
   private rejection: DeviceState['rejection'];
   private queue: Promise<void> = Promise.resolve();
@@ -127,6 +141,7 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
   /** Goes offline cleanly: the last will only fires on a lost link, so say 'offline' first. */
   async stop(): Promise<void> {
     clearTimeout(this.repairTimer);
+    clearTimeout(this.gateTimer);
     await this.queue;
     if (this.client?.connected) {
       this.publishState({ phase: 'offline' });
@@ -232,9 +247,43 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
       return;
     }
     await this.store?.close();
+    this.store = undefined;
+    this.readyPath = undefined;
     await rm(this.downloadDir, { recursive: true, force: true });
-    await this.begin(manifest, envelope);
+    clearTimeout(this.gateTimer);
+    this.envelope = envelope;
     this.emit('manifest', manifest);
+    await this.gate(manifest, envelope);
+  }
+
+  /** Asks the policy (if any) whether to download now; begins, waits or refuses accordingly. */
+  private async gate(manifest: Manifest, envelope: Uint8Array) {
+    // A newer manifest replaced this one while it waited.
+    if (this.envelope !== envelope) return;
+    if (this.now() >= manifest.expiresAt) {
+      this.envelope = undefined;
+      this.reject(
+        new ProtocolError('PROTOCOL_EXPIRED', `manifest ${manifest.sequence} expired while waiting`),
+      );
+      this.publishState({ phase: this.facts.image ? 'running' : 'idle' });
+      return;
+    }
+    const d = (await this.options.beforeDownload?.(manifest)) ?? { action: 'update' as const };
+    if (d.action === 'refuse') {
+      this.reject(
+        new ProtocolError('PROTOCOL_POLICY_REFUSED', `update ${manifest.sequence} refused: ${d.reason}`),
+        false,
+      );
+      this.publishState({ phase: this.facts.image ? 'running' : 'idle' });
+      return;
+    }
+    if (d.action === 'wait') {
+      this.publishState({ phase: 'waiting', targetSeq: manifest.sequence, reason: d.reason });
+      const delay = Math.max(1000, Math.min(60_000, (d.retryAt ?? 0) - this.now()));
+      this.gateTimer = setTimeout(() => this.enqueue(() => this.gate(manifest, envelope)), delay);
+      return;
+    }
+    await this.begin(manifest, envelope);
     // Blocks may already have been queued for us; otherwise ask after the usual silence.
     this.armRepair();
   }
