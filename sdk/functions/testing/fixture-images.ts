@@ -90,10 +90,13 @@ async function buildCgit(): Promise<void> {
   git('add', 'README');
   git('commit', '-q', '-m', 'first commit through a container per request');
   await mkdir(join(root, 'srv/git'), { recursive: true });
-  execFileSync('git', ['clone', '-q', '--bare', work, join(root, 'srv/git/aloft.git')], { stdio: 'ignore' });
+  const bare = join(root, 'srv/git/aloft.git');
+  execFileSync('git', ['clone', '-q', '--bare', work, bare], { stdio: 'ignore' });
   await rm(work, { recursive: true, force: true });
-  // Hashing the context must not see git's timestamps and hook samples change between builds.
-  await rm(join(root, 'srv/git/aloft.git/hooks'), { recursive: true, force: true });
+  // The context's hash decides whether to rebuild, so nothing in it may differ between runs:
+  // not the hook samples, not the origin URL (a fresh temp folder each time).
+  execFileSync('git', ['--git-dir', bare, 'remote', 'remove', 'origin'], { stdio: 'ignore' });
+  await rm(join(bare, 'hooks'), { recursive: true, force: true });
   await build(CGIT_IMAGE, dir);
 }
 
