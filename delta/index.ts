@@ -17,6 +17,7 @@ export {
   type CreateImageSummary,
   createImagePatch,
   imagePatchInfo,
+  isImageInput,
   loadImageIntoDocker,
   saveImageFromDocker,
 } from './node/image/index.js';

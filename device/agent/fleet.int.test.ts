@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aloftLayerEngine, createImagePatch, saveImageFromDocker } from '../../delta/node/image/index.js';
+import { saveImageFromDocker } from '../../delta/node/image/index.js';
 import { buildDroneImages, DRONE_IMAGES } from '../../examples/drone/images.js';
 import { dockerClient } from '../../sdk/docker/index.js';
-import type { DeviceState } from '../../sdk/protocol/index.js';
+import { type DeviceState, openManifest } from '../../sdk/protocol/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../sdk/transport/index.js';
-import { generateKeyPairPem } from '../../sdk/transport/key-files.js';
+import { generateKeyPairPem, readPublicKey } from '../../sdk/transport/key-files.js';
 import { publishCommand } from '../../sdk/transport/publish-command.js';
 import { type Rig, runningVersions, settledOn, startRig } from '../testing/rig.js';
 import { type FleetLink, startFleetLink } from './fleet-link.js';
@@ -48,15 +48,10 @@ describe('updates over MQTT into the agent', () => {
     await writeFile(join(ctx, 'Dockerfile'), `FROM ${DRONE_IMAGES.v2}\nCOPY note.txt /app/note.txt\n`);
     const tag = `aloft/drone-fleet:${process.pid}`;
     await run('docker', ['build', '-q', '-t', tag, ctx], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
-    // A patch from v1 to it, as the publisher would make it.
-    await saveImageFromDocker(DRONE_IMAGES.v1, join(dir, 'v1.tar'));
-    await saveImageFromDocker(tag, join(dir, 'v2.tar'));
-    const made = await createImagePatch(join(dir, 'v1.tar'), join(dir, 'v2.tar'), join(dir, 'v1-v2.patch'), {
-      engine: aloftLayerEngine,
-    });
     const v2Id = (await dockerClient().getImage(tag).inspect()).Id;
     const v1Id = (await dockerClient().getImage(DRONE_IMAGES.v1).inspect()).Id;
-    expect(made.target).toBe(v2Id);
+    await saveImageFromDocker(DRONE_IMAGES.v1, join(dir, 'v1.tar'));
+    await saveImageFromDocker(tag, join(dir, 'v2.tar'));
     // The device must rebuild v2 itself from the delta and the image it runs.
     await run('docker', ['rmi', tag]);
     const keys = generateKeyPairPem();
@@ -90,12 +85,13 @@ describe('updates over MQTT into the agent', () => {
       fleet,
       '--key',
       join(dir, 'fleet.key'),
-      '--patch',
-      join(dir, 'v1-v2.patch'),
-      '--precursor',
-      v1Id,
-      '--target',
-      v2Id,
+      // Two images: publish makes the image patch and reads precursor, target and DiffIDs from them.
+      '--from',
+      join(dir, 'v1.tar'),
+      '--to',
+      join(dir, 'v2.tar'),
+      '--out',
+      join(dir, 'published'),
       '--strategy',
       'download-then-kill',
       '--sequence',
@@ -104,6 +100,10 @@ describe('updates over MQTT into the agent', () => {
       '10',
     ]);
     expect(status).toBe(0);
+    const manifest = openManifest(new Uint8Array(await readFile(join(dir, 'published/manifest.cbor'))), [
+      await readPublicKey(join(dir, 'fleet.pub')),
+    ]);
+    expect(manifest).toMatchObject({ precursor: v1Id, target: { imageId: v2Id }, patch: { kind: 'delta' } });
     const done = await rig.agent.waitFor((s) => s.last?.version === '7', 240_000);
     expect(done.last).toMatchObject({ result: 'updated' });
     expect(waited).toMatchObject({

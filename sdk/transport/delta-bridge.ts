@@ -11,45 +11,36 @@ export interface MadePatch {
   readonly kind: 'delta' | 'full';
 }
 
-// The delta engine's public face is delta/index.ts (createPatchFile). It is imported at run
-// time, only for --from/--to, so `aloft publish --patch FILE` never loads its native zstd.
-const DELTA_ENTRY = '../../delta/index.js';
-
-type CreateFn = (oldPath: string, newPath: string, out: string, opts?: object) => unknown;
-
-/** Runs the delta engine's create on OLD and NEW, writing the patch to `out`. */
+/**
+ * Makes the patch for `aloft publish --from OLD --to NEW`. Two container images (docker save or
+ * OCI) give an image patch, which is what the device agent applies to the image it runs, with
+ * the images' IDs and DiffIDs for the manifest; two plain files give a file patch. The engine is
+ * imported here, at run time, so that `aloft publish --patch FILE` never loads its native zstd.
+ */
 export async function createWithDeltaEngine(
   oldPath: string,
   newPath: string,
   out: string,
 ): Promise<MadePatch> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(/* @vite-ignore */ DELTA_ENTRY)) as Record<string, unknown>;
-  } catch (e) {
-    throw new TransportError(
-      'TRANSPORT_DELTA_MISSING',
-      `the delta engine is not available (${(e as Error).message.split('\n')[0]}); make the patch with \`delta create\` and pass --patch FILE`,
-    );
+  const delta = await import('../../delta/index.js');
+  const [oldKind, newKind] = await Promise.all([delta.isImageInput(oldPath), delta.isImageInput(newPath)]);
+  if (oldKind === 'image' && newKind === 'image') {
+    const s = await delta.createImagePatch(oldPath, newPath, out, { engine: delta.aloftLayerEngine });
+    return {
+      patch: new Uint8Array(await readFile(out)),
+      precursor: s.source,
+      target: s.target,
+      diffIds: s.layers.map((l) => l.diffId),
+      kind: s.mode,
+    };
   }
-  const create = (mod.createPatchFile ?? mod.create) as CreateFn | undefined;
-  if (typeof create !== 'function')
+  if (oldKind === 'image' || newKind === 'image')
     throw new TransportError(
-      'TRANSPORT_DELTA_MISSING',
-      'delta/index.ts exports no create function yet; pass --patch FILE',
+      'TRANSPORT_INPUT',
+      `${oldKind === 'image' ? oldPath : newPath} is a container image but ${oldKind === 'image' ? newPath : oldPath} is not: give two images (docker save or OCI) or two files`,
     );
-  const summary = (await create(oldPath, newPath, out)) as Record<string, unknown> | undefined;
-  const patch = new Uint8Array(await readFile(out));
-  const asDigest = (v: unknown) => (typeof v === 'string' && /^sha256:[0-9a-f]{64}$/.test(v) ? v : undefined);
-  const layers = Array.isArray(summary?.layers) ? (summary.layers as Array<{ diffId?: unknown }>) : [];
-  const diffIds = layers.map((l) => asDigest(l.diffId)).filter((d): d is string => !!d);
-  return {
-    patch,
-    precursor: asDigest(summary?.source),
-    target: asDigest(summary?.target),
-    diffIds: diffIds.length ? diffIds : undefined,
-    kind: summary?.mode === 'full' ? 'full' : 'delta',
-  };
+  await delta.createPatchFile(oldPath, newPath, out);
+  return { patch: new Uint8Array(await readFile(out)), kind: 'delta' };
 }
 
 /** `sha256:<hex>` of a file: the precursor/target ID of a plain file (not an image). */

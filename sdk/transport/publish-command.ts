@@ -26,7 +26,8 @@ answers devices' repair requests until the fleet has been quiet for --linger sec
   --broker URL        mqtt://host:port (aedes or Mosquitto; MQTT 5 is used when offered)
   --fleet NAME        fleet name (one topic level: letters, digits, . _ -)
   --key KEY           Ed25519 private key (PKCS#8 PEM from aloft keygen)
-  --from OLD --to NEW anything \`delta create\` takes; the delta engine makes the patch
+  --from OLD --to NEW two container images (docker save or OCI): an image patch, with the
+                      precursor, target and DiffIDs read from them; two files: a file patch
   --patch FILE        an already-made patch instead (OLD/NEW, if given, only name the images)
   --precursor DIGEST  sha256: ID of the image the patch applies to (default: from the delta
                       engine, else sha256 of OLD)
