@@ -7,11 +7,20 @@ import type { Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';
 import { regionSource } from '../io-cache.js';
 import { StreamReader } from '../zstd/index.js';
-import type { DecodedHead, StreamName } from './format.js';
+import { type DecodedHead, GZIP_FORMAT_VERSION, type StreamName } from './format.js';
+import { rebuildGzipEntry } from './gzip-entry.js';
 import type { ApplyLimits } from './limits.js';
 import { readOldLayout } from './old-layout.js';
-import { streamBspatch } from './stream-bspatch.js';
-import { type BsdiffLengths, decodeTable, OP_BSDIFF, OP_LITERAL, OP_REF } from './table.js';
+import { type AddBytes, streamBspatch } from './stream-bspatch.js';
+import {
+  type BsdiffLengths,
+  decodeTable,
+  GZ_BASE_NONE,
+  OP_BSDIFF,
+  OP_GZIP,
+  OP_LITERAL,
+  OP_REF,
+} from './table.js';
 
 export interface ApplyInput {
   readonly patch: RandomAccess;
@@ -22,6 +31,8 @@ export interface ApplyInput {
   readonly limits: ApplyLimits;
   readonly sink: (chunk: Uint8Array) => void;
   readonly progress?: (done: number, total: number) => void;
+  /** bspatch's add step as a compiled kernel (the wasm build); the default is delta/core's loop. */
+  readonly addBytes?: AddBytes;
 }
 
 const COPY_CHUNK = 1 << 16;
@@ -81,6 +92,7 @@ export function applyPatch(input: ApplyInput): void {
         diffLen: lengths.diff,
         extraLen: lengths.extra,
         sink: out,
+        addBytes: input.addBytes,
       });
     } catch (e) {
       if (isBsdiffError(e)) throw invalid(`bsdiff entry: ${e.message}`);
@@ -152,6 +164,21 @@ export function applyPatch(input: ApplyInput): void {
       if (item.size > target - written) throw invalid(`file #${i} is larger than the output`);
       const c = checked(item.sha256, `file #${i}`);
       lit.pipe(item.size, c.out);
+      c.done();
+    } else if (item.op === OP_GZIP) {
+      if (head.version < GZIP_FORMAT_VERSION)
+        throw invalid(`file #${i}: gzip entry in a format ${head.version} patch`);
+      if (item.size > target - written) throw invalid(`file #${i} is larger than the output`);
+      const r = item.base === GZ_BASE_NONE ? undefined : layout.regions[item.oldIndex];
+      const c = checked(item.sha256, `file #${i}`);
+      rebuildGzipEntry({
+        item,
+        oldFile: r && regionSource(old, r.offset, r.size),
+        streams: { ctrl, diff, extra, lit },
+        limits,
+        what: `file #${i}`,
+        out: c.out,
+      });
       c.done();
     }
   });

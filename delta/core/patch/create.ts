@@ -9,10 +9,12 @@ import {
   type Digest,
   encodeHead,
   FORMAT_VERSION,
+  GZIP_FORMAT_VERSION,
   type PatchHead,
   STREAMS,
   type StreamName,
 } from './format.js';
+import { planGzip, streamsCost } from './gzip-create.js';
 import { matchRegions } from './match.js';
 import {
   encodeTable,
@@ -20,6 +22,7 @@ import {
   type Item,
   type MetaOp,
   OP_BSDIFF,
+  OP_GZIP,
   OP_LITERAL,
   OP_REF,
 } from './table.js';
@@ -39,6 +42,8 @@ export interface CreateInput {
   readonly compress: Compress;
   /** 'file' forces one whole-file bsdiff even for tars. */
   readonly mode?: 'auto' | 'file';
+  /** false: never rebuild .gz files from their content (then the patch stays format 1). */
+  readonly gzip?: boolean;
   readonly progress?: (done: number, total: number) => void;
 }
 
@@ -48,6 +53,8 @@ export interface CreateStats {
   readonly referenced: number;
   readonly diffed: number;
   readonly literal: number;
+  /** Changed gzip files rebuilt from their decompressed content (counted apart from diffed). */
+  readonly gzip: number;
   readonly streams: PatchHead['streams'];
 }
 
@@ -126,6 +133,8 @@ export function createPatch(input: CreateInput): CreateResult {
   let referenced = 0;
   let diffed = 0;
   let literal = 0;
+  let gzipped = 0;
+  const fastSize = (b: Uint8Array) => input.compress(b, { fast: true }).length;
   const total = newL.regions.reduce((n, r) => n + r.size, 0);
   let done = 0;
   const items = newL.regions.map((r, i): Item => {
@@ -137,8 +146,28 @@ export function createPatch(input: CreateInput): CreateResult {
       referenced++;
       return { op: OP_REF, metaBefore: r.metaBefore, oldIndex: m.old };
     }
-    if (m.how === 'diff') {
-      const s = bsdiff(slice(input.old, oldL.regions[m.old]), data);
+    const oldData = m.how === 'diff' ? slice(input.old, oldL.regions[m.old]) : undefined;
+    const s = oldData && bsdiff(oldData, data);
+    // A .gz file gzip made: diff its content instead, when that is cheaper than the bytes.
+    const gz = input.gzip === false || kind !== 'tar' ? undefined : planGzip(data, oldData, bsdiff, fastSize);
+    if (gz && gz.cost < (s ? streamsCost(s, fastSize) : fastSize(data))) {
+      gzipped++;
+      streams.lit.push(gz.recipe.header);
+      return {
+        op: OP_GZIP,
+        metaBefore: r.metaBefore,
+        base: gz.base,
+        oldIndex: m.how === 'diff' ? m.old : 0,
+        size: r.size,
+        sha256: shaOf(data).slice(0, FILE_DIGEST_BYTES),
+        level: gz.recipe.level,
+        headerSize: gz.recipe.header.length,
+        rawSize: gz.recipe.content.length,
+        oldRawSize: gz.oldRawSize,
+        ...addBsdiff(gz.streams),
+      };
+    }
+    if (s && m.how === 'diff') {
       if (diffCost(s) < data.length * 0.95) {
         diffed++;
         return {
@@ -170,7 +199,8 @@ export function createPatch(input: CreateInput): CreateResult {
       : { codec: CODEC_STORED, bytes: raw, raw: raw.length };
   });
   const head: PatchHead = {
-    version: FORMAT_VERSION,
+    // Format 1 readers still apply a patch with no gzip entry.
+    version: gzipped ? Math.max(FORMAT_VERSION, GZIP_FORMAT_VERSION) : 1,
     kind,
     source: input.source,
     target: { size: input.new.length, sha256: shaOf(input.new), gzip: input.newGzip },
@@ -187,6 +217,14 @@ export function createPatch(input: CreateInput): CreateResult {
     parts,
     size: parts.reduce((n, p) => n + p.length, 0),
     head,
-    stats: { kind, files: newL.regions.length, referenced, diffed, literal, streams: head.streams },
+    stats: {
+      kind,
+      files: newL.regions.length,
+      referenced,
+      diffed,
+      literal,
+      gzip: gzipped,
+      streams: head.streams,
+    },
   };
 }

@@ -3,7 +3,7 @@ import type { RandomAccess } from '../io.js';
 import { StreamReader } from '../zstd/index.js';
 import { decodeHead, type PatchHead } from './format.js';
 import type { ApplyLimits } from './limits.js';
-import { decodeTable, OP_BSDIFF, OP_LITERAL, OP_REF } from './table.js';
+import { decodeTable, OP_BSDIFF, OP_GZIP, OP_LITERAL, OP_REF } from './table.js';
 
 export interface PatchDescription {
   readonly format: 'aloft';
@@ -12,7 +12,14 @@ export interface PatchDescription {
   readonly patchSize: number;
   readonly source: { size: number; sha256: string; gzip: boolean };
   readonly target: { size: number; sha256: string; gzip: boolean };
-  readonly entries: { referenced: number; diffed: number; literal: number; meta: 'bsdiff' | 'literal' };
+  readonly entries: {
+    referenced: number;
+    diffed: number;
+    literal: number;
+    /** Changed .gz files rebuilt from their decompressed content (format 2). */
+    gzip: number;
+    meta: 'bsdiff' | 'literal';
+  };
   readonly streams: PatchHead['streams'];
 }
 
@@ -36,6 +43,7 @@ export function describePatch(patch: RandomAccess, limits: ApplyLimits): PatchDe
       referenced: count(OP_REF),
       diffed: count(OP_BSDIFF),
       literal: count(OP_LITERAL),
+      gzip: count(OP_GZIP),
       meta: table.meta.op,
     },
     streams: head.streams,

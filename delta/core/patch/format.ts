@@ -9,7 +9,16 @@ import type { StreamSpec } from '../zstd/index.js';
 import type { ApplyLimits } from './limits.js';
 
 export const MAGIC = 'ALOFTDLT';
-export const FORMAT_VERSION = 1;
+/**
+ * 2 adds gzip entries (OP_GZIP). A patch without them is still written as 1, so readers from
+ * before gzip entries apply it; a 1-only reader refuses a 2 by name ("format version 2; this
+ * Aloft reads 1": update Aloft on the device).
+ */
+export const FORMAT_VERSION = 2;
+/** The first version with gzip entries. */
+export const GZIP_FORMAT_VERSION = 2;
+/** Every version this reader applies. */
+export const READ_VERSIONS: readonly number[] = [1, 2];
 /** table: CBOR entry table; ctrl/diff/extra: bsdiff streams of all entries; lit: literal bytes. */
 export const STREAMS = ['table', 'ctrl', 'diff', 'extra', 'lit'] as const;
 export type StreamName = (typeof STREAMS)[number];
@@ -94,10 +103,10 @@ export function decodeHead(patch: RandomAccess, limits: ApplyLimits): DecodedHea
   }
   if (!Array.isArray(raw) || raw.length < 6) throw invalid('head is malformed');
   const [version, kind, src, dst, oldLayout, streams] = raw;
-  if (version !== FORMAT_VERSION)
+  if (typeof version !== 'number' || !READ_VERSIONS.includes(version))
     throw new DeltaError(
       'DELTA_PATCH_VERSION',
-      `format version ${version}; this Aloft reads ${FORMAT_VERSION}`,
+      `format version ${version}; this Aloft reads ${READ_VERSIONS.join(' and ')}: update Aloft, or make the patch with the matching version`,
     );
   if (kind !== 'tar' && kind !== 'file') throw invalid(`unknown kind ${String(kind)}`);
   if (!Array.isArray(oldLayout) || oldLayout.length !== 3) throw invalid('old layout is malformed');

@@ -7,6 +7,14 @@ import { cbor } from './format.js';
 export const OP_REF = 0;
 export const OP_BSDIFF = 1;
 export const OP_LITERAL = 2;
+/** A gzip member rebuilt from its content (format 2): see gzip-entry.ts. */
+export const OP_GZIP = 3;
+
+/** What the content of an OP_GZIP entry is bsdiffed against. */
+export const GZ_BASE_NONE = 0;
+export const GZ_BASE_RAW = 1;
+export const GZ_BASE_INFLATED = 2;
+export type GzipBase = typeof GZ_BASE_NONE | typeof GZ_BASE_RAW | typeof GZ_BASE_INFLATED;
 
 /**
  * Per-file check: the first 8 bytes of the file's sha256. The whole output is checked against
@@ -32,7 +40,28 @@ export type Item =
       size: number;
       sha256: Uint8Array;
     } & BsdiffLengths)
-  | { op: typeof OP_LITERAL; metaBefore: number; size: number; sha256: Uint8Array };
+  | { op: typeof OP_LITERAL; metaBefore: number; size: number; sha256: Uint8Array }
+  | GzipItem;
+
+/**
+ * A gzip member rebuilt as header (from the lit stream) + deflate(level, content) + trailer,
+ * where content = bspatch(base, ctrl/diff/extra). `size` is the member's size, `rawSize` the
+ * content's, `oldRawSize` the inflated old file's (GZ_BASE_INFLATED only, else 0): both are
+ * declared so apply can refuse them before allocating.
+ */
+export type GzipItem = {
+  op: typeof OP_GZIP;
+  metaBefore: number;
+  base: GzipBase;
+  /** Unused (0) when base is GZ_BASE_NONE. */
+  oldIndex: number;
+  size: number;
+  sha256: Uint8Array;
+  level: number;
+  headerSize: number;
+  rawSize: number;
+  oldRawSize: number;
+} & BsdiffLengths;
 
 export interface Table {
   readonly meta: MetaOp;
@@ -51,6 +80,22 @@ export function encodeTable(table: Table): Uint8Array {
     if (it.op === OP_REF) return [it.metaBefore, it.op, rel(it.oldIndex)];
     if (it.op === OP_BSDIFF)
       return [it.metaBefore, it.op, rel(it.oldIndex), it.size, it.ctrl, it.diff, it.extra, it.sha256];
+    if (it.op === OP_GZIP)
+      return [
+        it.metaBefore,
+        it.op,
+        it.base,
+        it.base === GZ_BASE_NONE ? 0 : rel(it.oldIndex),
+        it.size,
+        it.sha256,
+        it.level,
+        it.headerSize,
+        it.rawSize,
+        it.oldRawSize,
+        it.ctrl,
+        it.diff,
+        it.extra,
+      ];
     return [it.metaBefore, it.op, it.size, it.sha256];
   });
   return cbor.encode([m.op === 'literal' ? [0, m.size] : [1, m.size, m.ctrl, m.diff, m.extra], rows]);
@@ -121,6 +166,31 @@ export function decodeTable(bytes: Uint8Array, oldRegions: number): Table {
       case OP_LITERAL:
         if (row.length !== 4) throw invalid('malformed literal row');
         return { op: OP_LITERAL, metaBefore, size: num(row[2], 'size'), sha256: sha(row[3]) };
+      case OP_GZIP: {
+        if (row.length !== 13) throw invalid('malformed gzip row');
+        const base = row[2];
+        if (base !== GZ_BASE_NONE && base !== GZ_BASE_RAW && base !== GZ_BASE_INFLATED)
+          throw invalid(`unknown gzip base ${String(base)}`);
+        if (base === GZ_BASE_NONE && row[3] !== 0) throw invalid('gzip row without a base names an old file');
+        const oldRawSize = num(row[9], 'old content size');
+        if (base !== GZ_BASE_INFLATED && oldRawSize !== 0)
+          throw invalid('old content size without inflation');
+        return {
+          op: OP_GZIP,
+          metaBefore,
+          base,
+          oldIndex: base === GZ_BASE_NONE ? 0 : index(row[3]),
+          size: num(row[4], 'size'),
+          sha256: sha(row[5]),
+          level: num(row[6], 'gzip level'),
+          headerSize: num(row[7], 'gzip header size'),
+          rawSize: num(row[8], 'content size'),
+          oldRawSize,
+          ctrl: num(row[10], 'ctrl'),
+          diff: num(row[11], 'diff'),
+          extra: num(row[12], 'extra'),
+        };
+      }
       default:
         throw invalid(`unknown operation ${String(row[1])}`);
     }
