@@ -13,7 +13,12 @@ export const topics = {
   repair: (fleet: string) => `aloft/${fleet}/repair`,
   /** `$share/<group>/...`: MQTT 5 shared subscription, so each repair reaches one publisher. */
   repairShared: (fleet: string, group = 'aloft-publishers') => `$share/${group}/aloft/${fleet}/repair`,
-  /** Answers to one device's repair: only that device receives the blocks it asked for. */
+  /**
+   * Retained: a manifest for one device only (a full image for a device that asked for one, so
+   * the rest of the fleet does not download it).
+   */
+  deviceManifest: (fleet: string, device: string) => `aloft/${fleet}/devices/${device}/manifest`,
+  /** Answers to one device's repair, and one device's full image: only that device receives them. */
   deviceBlocks: (fleet: string, device: string) => `aloft/${fleet}/devices/${device}/blocks`,
   /** Retained CBOR state; the device's last will sets phase 'offline' here. */
   state: (fleet: string, device: string) => `aloft/${fleet}/devices/${device}/state`,

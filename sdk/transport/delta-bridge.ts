@@ -9,6 +9,8 @@ export interface MadePatch {
   readonly target?: string;
   readonly diffIds?: readonly string[];
   readonly kind: 'delta' | 'full';
+  /** OLD and NEW were container images (so a full image can be made from NEW on request). */
+  readonly images?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function createWithDeltaEngine(
       target: s.target,
       diffIds: s.layers.map((l) => l.diffId),
       kind: s.mode,
+      images: true,
     };
   }
   if (oldKind === 'image' || newKind === 'image')
@@ -41,6 +44,14 @@ export async function createWithDeltaEngine(
     );
   await delta.createPatchFile(oldPath, newPath, out);
   return { patch: new Uint8Array(await readFile(out)), kind: 'delta' };
+}
+
+/** The full-image payload of an image (docker save or OCI): for a device that runs another image. */
+export async function createFullImagePatch(imagePath: string, out: string): Promise<Uint8Array> {
+  const delta = await import('../../delta/index.js');
+  // OLD is only named, never read, when the payload is full.
+  await delta.createImagePatch(imagePath, imagePath, out, { engine: delta.aloftLayerEngine, full: true });
+  return new Uint8Array(await readFile(out));
 }
 
 /** `sha256:<hex>` of a file: the precursor/target ID of a plain file (not an image). */

@@ -340,6 +340,52 @@ describe.each([
     }
   });
 
+  it('a device on another image asks for the full image and alone receives it, on its own topics', async () => {
+    const fleet = fleetName();
+    const delta = payload.subarray(0, 100_000);
+    const full = payload;
+    const ready = new Map<string, (m: Manifest) => void>();
+    const got = (name: string) => new Promise<Manifest>((r) => ready.set(name, r));
+    const strayGot = got('stray');
+    const peerGot = got('peer');
+    const stray = await newReceiver(fleet, 'stray', url(), {
+      initial: { seq: 3, image: imageDigest(new TextEncoder().encode('some other image')), version: 'v0' },
+      onPatchReady: (m: Manifest) => ready.get('stray')?.(m),
+    });
+    const peer = await newReceiver(fleet, 'peer', url(), {
+      onPatchReady: (m: Manifest) => ready.get('peer')?.(m),
+    });
+    const pub = await newPublisher(fleet);
+    const requests: string[] = [];
+    pub.on('full-image-request', (r) => {
+      requests.push(r.device);
+      const m = makeManifest(full, { fleet, sequence: 10, precursor: target, target, now: Date.now() });
+      void pub.sendTo(r.device, sign({ ...m, patch: { ...m.patch, kind: 'full' } }, key.secretKey), full, [
+        key.trusted,
+      ]);
+    });
+    try {
+      const deltaManifest = makeManifest(delta, { fleet, sequence: 10, precursor, target, now: Date.now() });
+      await pub.publish(sign(deltaManifest, key.secretKey), delta, [key.trusted]);
+      const [s, p] = await until<[Manifest, Manifest]>('both devices', (r) => {
+        Promise.all([strayGot, peerGot]).then(r);
+      });
+      expect(p.patch.kind).toBe('delta');
+      expect(s.patch.kind).toBe('full');
+      expect(requests).toContain('stray');
+      expect(requests).not.toContain('peer');
+      expect(Buffer.compare(await readFile(stray.patchPath as string), Buffer.from(full))).toBe(0);
+      // The full image went to the stray device only: the peer saw the delta's blocks, no more.
+      expect(peer.stats.blocks).toBe(Math.ceil(delta.length / 16384));
+      expect(stray.stats.blocks).toBe(Math.ceil(full.length / 16384));
+      expect(stray.state?.rejection?.code).toBe('PROTOCOL_WRONG_PRECURSOR');
+    } finally {
+      await stray.stop();
+      await peer.stop();
+      await pub.stop();
+    }
+  });
+
   it('aloft publish --patch broadcasts to a device and aloft fleet status lists it', async () => {
     const fleet = fleetName();
     const dir = await tempDir();
@@ -580,3 +626,69 @@ function spawnDevice(script: string, config: object) {
     );
   return { child, next, exited };
 }
+
+describe('aloft publish --from/--to images', () => {
+  const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
+  const tags: string[] = [];
+  afterAll(() => {
+    for (const t of tags) execFileSync('docker', ['rmi', '-f', t], { stdio: 'ignore' });
+  });
+
+  /** A tiny image from one file (docker import), saved as a docker-save tar. */
+  const tinyImage = async (dir: string, name: string, text: string): Promise<[string, string]> => {
+    const root = join(dir, name);
+    execFileSync('mkdir', ['-p', join(root, 'etc')]);
+    await writeFile(join(root, 'etc/release'), text);
+    const tag = `aloft-transport-test/${name}:${process.pid}`;
+    execFileSync('tar', ['-C', root, '-cf', `${root}.tar`, '.']);
+    docker('import', '--change', 'LABEL io.aloft.transport-test=1', `${root}.tar`, tag);
+    tags.push(tag);
+    docker('save', '-o', `${root}.image.tar`, tag);
+    return [`${root}.image.tar`, docker('image', 'inspect', '--format', '{{.Id}}', tag)];
+  };
+
+  it('answers a device that runs another image with the full NEW image, sent to it alone', async () => {
+    const fleet = fleetName();
+    const dir = await tempDir();
+    await quiet(() => keygenCommand.run(['--out', join(dir, 'keys')]));
+    const keys = [await readPublicKey(join(dir, 'keys/aloft.pub'))];
+    const [oldTar, oldId] = await tinyImage(dir, 'old', 'v1\n'.repeat(1000));
+    const [newTar, newId] = await tinyImage(dir, 'new', `${'v1\n'.repeat(1000)}v2\n`);
+    let ready!: (v: [Manifest, string]) => void;
+    const got = new Promise<[Manifest, string]>((r) => (ready = r));
+    const stray = new DeviceReceiver({
+      url: aedes.url,
+      fleet,
+      device: 'stray',
+      keys,
+      dataDir: join(dir, 'stray'),
+      initial: { seq: 1, image: imageDigest(new TextEncoder().encode('neither')) },
+      repairAfterMs: 300,
+      onPatchReady: (m, p) => ready([m, p]),
+    });
+    await stray.start();
+    try {
+      const args = ['--broker', aedes.url, '--fleet', fleet, '--key', join(dir, 'keys/aloft.key')];
+      const published = quiet(() =>
+        publishCommand.run([...args, '--from', oldTar, '--to', newTar, '--sequence', '5', '--linger', '2']),
+      );
+      const [m, path] = await until<[Manifest, string]>('the full image', (r) => got.then(r));
+      expect(await published).toBe(0);
+      expect(m).toMatchObject({
+        sequence: 5,
+        precursor: newId,
+        target: { imageId: newId },
+        patch: { kind: 'full' },
+      });
+      const { applyImagePatch, aloftLayerEngine } = await import('../../delta/index.js');
+      const rebuilt = await applyImagePatch(undefined, path, join(dir, 'rebuilt.tar'), {
+        engine: aloftLayerEngine,
+        container: 'tar',
+      });
+      expect(rebuilt.imageId).toBe(newId);
+      expect(oldId).not.toBe(newId);
+    } finally {
+      await stray.stop();
+    }
+  });
+});

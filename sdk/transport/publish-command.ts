@@ -14,6 +14,7 @@ import {
 } from '../protocol/index.js';
 import { createWithDeltaEngine, fileDigest, type MadePatch } from './delta-bridge.js';
 import { TransportError } from './errors.js';
+import { answerFullImageRequests } from './full-image-responder.js';
 import { readPublicKey, readSecretKey } from './key-files.js';
 import { nodeSha256 } from './node-sha256.js';
 import { Publisher } from './publisher.js';
@@ -40,7 +41,9 @@ answers devices' repair requests until the fleet has been quiet for --linger sec
   --expires DURATION  how long the manifest is valid: 90s, 30m, 24h, 7d (default 7d)
   --block-size BYTES  transfer block size (default ${DEFAULT_BLOCK_SIZE})
   --out DIR           write DIR/manifest.cbor and DIR/patch instead of publishing
-  --linger SECONDS    keep answering repairs until this long without one (default 30; 0: exit)
+  --linger SECONDS    keep answering repairs until this long without one (default 30; 0: exit).
+                      With --from/--to images, a device that runs neither OLD nor NEW and asks
+                      for a full image is sent NEW in full, on its own topics, meanwhile.
   --rate BYTES        pace the broadcast to BYTES per second (default: as fast as the broker takes)
   --mqtt 4|5|auto     MQTT version (default auto)
 `;
@@ -149,9 +152,18 @@ export const publishCommand: Command = {
         lastRepair = Date.now();
         process.stderr.write(`repair: ${blocks} block(s) to ${device}\n`);
       });
-      publisher.on('full-image-request', (r) =>
-        process.stderr.write(`full image requested by ${r.device} (runs ${r.have.slice(0, 19)}…)\n`),
-      );
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const responder =
+        made.images && v.to && kind === 'delta'
+          ? answerFullImageRequests({ publisher, manifest, imagePath: v.to, secretKey, publicKey, log })
+          : undefined;
+      publisher.on('full-image-request', (r) => {
+        lastRepair = Date.now();
+        if (!responder)
+          log(
+            `full image requested by ${r.device} (runs ${r.have.slice(0, 19)}…): publish with --from/--to images to answer it`,
+          );
+      });
       const started = Date.now();
       await publisher.publish(envelope, made.patch, [publicKey]);
       process.stdout.write(
@@ -160,6 +172,8 @@ export const publishCommand: Command = {
       lastRepair = Date.now();
       while (linger > 0 && Date.now() - lastRepair < linger * 1000)
         await new Promise((r) => setTimeout(r, 250));
+      await responder?.idle();
+      responder?.stop();
       const s = publisher.stats;
       process.stdout.write(
         `blocks: ${s.broadcastBlocks} broadcast, ${s.repairedBlocks} re-sent for ${s.repairRequests} repair request(s)\n`,

@@ -56,7 +56,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private inFlight = new Set<Promise<unknown>>();
   private repairChain: Promise<void> = Promise.resolve();
   private pacedUntil = 0;
-  readonly stats = { broadcastBlocks: 0, repairRequests: 0, repairedBlocks: 0, bytesOut: 0 };
+  readonly stats = { broadcastBlocks: 0, directBlocks: 0, repairRequests: 0, repairedBlocks: 0, bytesOut: 0 };
 
   constructor(private readonly options: PublisherOptions) {
     super();
@@ -118,6 +118,33 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       await this.send(topic, manifest, patch, i);
       offer.sent = i + 1;
       this.stats.broadcastBlocks++;
+    }
+    await Promise.all(this.inFlight);
+    return manifest;
+  }
+
+  /**
+   * Sends an update to one device only: its manifest retained on the device's own manifest
+   * topic, its blocks on the device's block topic. For a full image answering a device's
+   * full-image request: the rest of the fleet never receives it.
+   */
+  async sendTo(
+    device: string,
+    envelope: Uint8Array,
+    patch: Uint8Array,
+    keys: readonly TrustedKey[],
+  ): Promise<Manifest> {
+    const client = this.need();
+    const manifest = this.offer(envelope, patch, keys);
+    await client.publishAsync(topics.deviceManifest(this.options.fleet, device), Buffer.from(envelope), {
+      qos: 1,
+      retain: true,
+    });
+    this.stats.bytesOut += envelope.length;
+    const topic = topics.deviceBlocks(this.options.fleet, device);
+    for (let i = 0; i < blockCount(patch.length, manifest.patch.blockSize); i++) {
+      await this.send(topic, manifest, patch, i);
+      this.stats.directBlocks++;
     }
     await Promise.all(this.inFlight);
     return manifest;

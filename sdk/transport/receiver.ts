@@ -182,6 +182,7 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
         [topics.manifest(fleet)]: { qos: 1 },
         [topics.blocksAll(fleet)]: { qos: 1 },
         [topics.deviceBlocks(fleet, device)]: { qos: 1 },
+        [topics.deviceManifest(fleet, device)]: { qos: 1 },
       });
     }
     // Without a session the blocks sent meanwhile are gone: ask at once. With one, the broker
@@ -218,7 +219,8 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
     const { fleet } = this.options;
     // The manifest is kept, so it is copied; a block is written and dropped, so a view will do
     // (copying 16 KiB per block per device showed in the 200-device profile).
-    if (topic === topics.manifest(fleet)) return this.onManifest(Uint8Array.from(payload));
+    if (topic === topics.manifest(fleet) || topic === topics.deviceManifest(fleet, this.options.device))
+      return this.onManifest(Uint8Array.from(payload));
     return this.onBlock(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
   }
 
@@ -383,6 +385,8 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
   private requestFullImage(envelope: Uint8Array) {
     // Signature and schema already passed in admit(); only the precursor did not fit.
     const m = openManifest(envelope, this.options.keys);
+    // The fleet's delta comes back on every reconnect: not news while its full image downloads.
+    if (this.store && this.store.manifest.sequence >= m.sequence) return;
     const payload = encodeFullImageRequest({
       device: this.options.device,
       sequence: m.sequence,

@@ -31,6 +31,8 @@ export interface CreateImagePatchOptions {
   engine: LayerDeltaEngine;
   /** Emit a full-image payload when the delta is larger than maxRatio × the full payload. */
   maxRatio?: number;
+  /** Always emit the full-image payload (for a device whose image is not OLD); OLD is not read. */
+  full?: boolean;
   strategy?: BaseStrategy;
   /** Progress lines (one per layer), e.g. for a CLI's stderr. */
   log?: (line: string) => void;
@@ -119,17 +121,24 @@ export async function createImagePatch(
     return await withTempDir(async (dir) => {
       const tmpOut = join(dirname(out), `.aloft-tmp-${process.pid}-${Date.now().toString(36)}.patch`);
       try {
-        const delta = await build(old, t, dir, 'delta', opts, log);
-        let chosen = delta;
+        const fullPayload = () => build(undefined, t, join(dir, 'full'), 'full', opts, log);
+        let chosen: Awaited<ReturnType<typeof build>>;
         let fullBytes: number | undefined;
-        if (opts.maxRatio !== undefined) {
-          const full = await build(undefined, t, join(dir, 'full'), 'full', opts, log);
-          fullBytes = full.bytes;
-          if (delta.bytes > opts.maxRatio * full.bytes) {
-            log(
-              `delta ${delta.bytes} B > ${opts.maxRatio} × full ${full.bytes} B: writing the full image instead`,
-            );
-            chosen = full;
+        if (opts.full) {
+          chosen = await fullPayload();
+          fullBytes = chosen.bytes;
+        } else {
+          const delta = await build(old, t, dir, 'delta', opts, log);
+          chosen = delta;
+          if (opts.maxRatio !== undefined) {
+            const full = await fullPayload();
+            fullBytes = full.bytes;
+            if (delta.bytes > opts.maxRatio * full.bytes) {
+              log(
+                `delta ${delta.bytes} B > ${opts.maxRatio} × full ${full.bytes} B: writing the full image instead`,
+              );
+              chosen = full;
+            }
           }
         }
         const patchBytes = await writePatchFile(tmpOut, chosen.headerBytes, chosen.files);
