@@ -1,6 +1,6 @@
-// Just enough of the Zstandard frame format (RFC 8878 §3.1) to walk a frame's blocks without
-// decoding them. The reader feeds fzstd one block at a time, so one push never yields more than a
-// block (at most 128 KiB), and it refuses windows and dictionaries before fzstd allocates for them.
+// The Zstandard frame format (RFC 8878 §3.1): frame and block headers. The reader decodes one
+// block at a time (at most 128 KiB out), and it refuses windows and dictionaries before the
+// decoder allocates for them.
 import { DeltaError } from '../errors.js';
 
 export const ZSTD_MAGIC = 0xfd2fb528;
@@ -50,12 +50,24 @@ export function parseFrameHeader(b: Uint8Array, what: string, maxWindow: number)
   return { headerSize, windowSize, contentSize, checksum };
 }
 
-/** Block header: returns the block's total size on the wire (header included) and last flag. */
-export function parseBlockHeader(b: Uint8Array, what: string): { wireSize: number; last: boolean } {
+export interface BlockHeader {
+  /** On the wire, header included. */
+  readonly wireSize: number;
+  readonly bodySize: number;
+  /** 0 raw, 1 RLE, 2 compressed. */
+  readonly type: number;
+  /** For RLE blocks: how many times the byte repeats. */
+  readonly rleSize: number;
+  readonly last: boolean;
+}
+
+/** Block header (RFC 8878 §3.1.1.2). */
+export function parseBlockHeader(b: Uint8Array, what: string): BlockHeader {
   const v = b[0] | (b[1] << 8) | (b[2] << 16);
   const type = (v >> 1) & 3;
   const size = v >>> 3;
   if (type === 3) throw bad(what, 'reserved zstd block type');
   if (size > MAX_BLOCK) throw bad(what, 'zstd block larger than 128 KiB');
-  return { wireSize: 3 + (type === 1 ? 1 : size), last: (v & 1) === 1 };
+  const bodySize = type === 1 ? 1 : size;
+  return { wireSize: 3 + bodySize, bodySize, type, rleSize: type === 1 ? size : 0, last: (v & 1) === 1 };
 }

@@ -1,10 +1,12 @@
-// A pull reader over one stream of a patch: stored bytes, or one zstd frame decoded by fzstd
-// (pure JS, so it runs in wasm). Output is capped at the declared raw size, so a decompression
-// bomb ends as an error after at most one block past what the header promised.
-import { Decompress } from 'fzstd';
+// A pull reader over one stream of a patch: stored bytes, or one zstd frame decoded by our own
+// decoder (pure TS, so it runs in wasm) one block at a time. Output is capped at the declared raw
+// size, so a decompression bomb ends as an error after at most one block past what the header
+// promised. Memory per reader is fixed when it opens: the zstd window plus one compressed block,
+// whatever the stream's length; reading allocates nothing (pipe hands out views).
 import { DeltaError } from '../errors.js';
-import type { RandomAccess } from '../io.js';
-import { parseBlockHeader, parseFrameHeader } from './frame.js';
+import { type RandomAccess, readInto } from '../io.js';
+import { ZstdDecoder } from './decoder.js';
+import { MAX_BLOCK, parseBlockHeader, parseFrameHeader } from './frame.js';
 
 export const CODEC_STORED = 0;
 export const CODEC_ZSTD = 1;
@@ -18,6 +20,8 @@ export interface StreamSpec {
   readonly rawSize: number;
 }
 
+const STORED_CHUNK = 1 << 16;
+
 export class StreamReader {
   private queue: Uint8Array[] = [];
   private queued = 0;
@@ -25,9 +29,12 @@ export class StreamReader {
   private consumed = 0;
   private wirePos: number;
   private wireEnd: number;
-  private decoder: Decompress | undefined;
+  private decoder: ZstdDecoder | undefined;
   private frameDone = false;
   private checksumBytes = 0;
+  /** One compressed block (header, body, checksum) plus 4 bytes the bit readers may peek at. */
+  private wire: Uint8Array = new Uint8Array(0);
+  private stored: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly patch: RandomAccess,
@@ -42,11 +49,12 @@ export class StreamReader {
       if (frame.contentSize !== undefined && frame.contentSize !== spec.rawSize)
         throw this.corrupt('frame content size differs from the header');
       this.checksumBytes = frame.checksum ? 4 : 0;
-      this.decoder = new Decompress((chunk) => this.onData(chunk));
-      this.decoder.push(head.slice(0, frame.headerSize));
+      this.decoder = new ZstdDecoder(frame.windowSize, spec.rawSize);
+      this.wire = new Uint8Array(Math.min(3 + MAX_BLOCK + 4, spec.compressedSize) + 4);
       this.wirePos += frame.headerSize;
     } else if (spec.codec === CODEC_STORED) {
       if (spec.compressedSize !== spec.rawSize) throw this.corrupt('stored stream size differs');
+      this.stored = new Uint8Array(Math.min(STORED_CHUNK, spec.rawSize));
     } else if (spec.rawSize > 0) {
       throw this.corrupt(`unknown codec ${spec.codec}`);
     }
@@ -57,18 +65,8 @@ export class StreamReader {
     return this.spec.rawSize - this.consumed;
   }
 
-  /** Exactly n bytes, or a DELTA_PATCH_INVALID error when the stream has fewer. */
+  /** Exactly n bytes in a new array, or a DELTA_PATCH_INVALID error when the stream has fewer. */
   read(n: number): Uint8Array {
-    if (this.spec.codec === CODEC_ZSTD && n > 0 && n <= this.remaining) {
-      while (this.queued === 0) this.refill();
-      const head = this.queue[0];
-      if (head.length === n) {
-        this.queue.shift();
-        this.queued -= n;
-        this.consumed += n;
-        return head;
-      }
-    }
     const out = new Uint8Array(n);
     let o = 0;
     this.pipe(n, (chunk) => {
@@ -78,6 +76,11 @@ export class StreamReader {
     return out;
   }
 
+  /** Bytes this reader holds whatever it reads (window, block and copy buffers). */
+  get footprint(): number {
+    return (this.decoder?.footprint ?? 0) + this.wire.length + this.stored.length;
+  }
+
   /** Passes exactly n bytes to sink in chunks (views valid only during the call). */
   pipe(n: number, sink: (chunk: Uint8Array) => void): void {
     if (!Number.isSafeInteger(n) || n < 0 || n > this.remaining)
@@ -85,8 +88,10 @@ export class StreamReader {
     let left = n;
     while (left > 0) {
       if (this.spec.codec === CODEC_STORED) {
-        const k = Math.min(left, 1 << 20);
-        sink(this.patch.read(this.wirePos, k));
+        const k = Math.min(left, this.stored.length);
+        const view = this.stored.subarray(0, k);
+        readInto(this.patch, view, this.wirePos);
+        sink(view);
         this.wirePos += k;
         left -= k;
         this.consumed += k;
@@ -113,29 +118,36 @@ export class StreamReader {
     const decoder = this.decoder;
     if (!decoder || this.frameDone) throw this.corrupt('ends before its declared size');
     if (this.wirePos + 3 > this.wireEnd) throw this.truncated();
-    const block = parseBlockHeader(this.patch.read(this.wirePos, 3), `stream ${this.spec.name}`);
+    const wire = this.wire;
+    readInto(this.patch, wire.subarray(0, 3), this.wirePos);
+    const block = parseBlockHeader(wire, `stream ${this.spec.name}`);
     let size = block.wireSize;
     if (block.last) size += this.checksumBytes;
     if (this.wirePos + size > this.wireEnd) throw this.truncated();
-    const bytes = this.patch.read(this.wirePos, size);
+    // The frame header's checksum flag adds 4 bytes after the last block; they are not checked:
+    // every rebuilt file and the output are sha256-verified instead.
+    readInto(this.patch, wire.subarray(3, size), this.wirePos + 3);
+    wire.fill(0, size, size + 4);
     this.wirePos += size;
     if (block.last) {
       this.frameDone = true;
       if (this.wirePos !== this.wireEnd) throw this.corrupt('has bytes after its zstd frame');
     }
+    let chunk: Uint8Array;
     try {
-      decoder.push(bytes, block.last);
+      chunk = decoder.decodeBlock(wire, 3, 3 + block.bodySize, block.type, block.rleSize);
     } catch (e) {
-      if (e instanceof DeltaError) throw e;
+      if (e instanceof DeltaError) throw new DeltaError(e.code, `stream ${this.spec.name}: ${e.message}`);
       throw new DeltaError('DELTA_DECOMPRESS', `stream ${this.spec.name}: ${(e as Error).message}`);
     }
+    this.onData(chunk);
   }
 
   private onData(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     this.produced += chunk.length;
     if (this.produced > this.spec.rawSize) throw this.corrupt('decompresses to more than its declared size');
-    // fzstd hands out a fresh array per block (it copies into its window separately).
+    // A view of the decoder's window: consumed before the next refill (pipe empties the queue).
     this.queue.push(chunk);
     this.queued += chunk.length;
   }
