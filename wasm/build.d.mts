@@ -1,7 +1,13 @@
-export type EngineKind = 'qjs' | 'qjs-hosted-hash' | 'qjs-speed' | 'qjs-hosted-hash-speed' | 'starlingmonkey';
+export type EngineKind =
+  | 'qjs'
+  | 'qjs-hosted-hash'
+  | 'qjs-kernels'
+  | 'qjs-speed'
+  | 'qjs-hosted-hash-speed'
+  | 'starlingmonkey';
 export declare const VARIANTS: Record<
   EngineKind,
-  { entry: string; world: string; runtime: 'qjs' | 'starlingmonkey'; optSize?: boolean }
+  { entry: string; world: string; runtime: 'qjs' | 'starlingmonkey'; optSize?: boolean; kernels?: boolean }
 >;
 export declare function inputStamp(engine: EngineKind): Promise<string>;
 export declare function componentPath(engine?: EngineKind): string;

@@ -20,7 +20,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'wasm/build');
-const INPUTS = ['wasm/src', 'wasm/wit', 'sdk/policy', 'delta/core', 'wasm/build.mjs', 'package-lock.json'];
+const INPUTS = [
+  'wasm/src',
+  'wasm/wit',
+  'wasm/kernels',
+  'wasm/kernels.mjs',
+  'wasm/compose.mjs',
+  'sdk/policy',
+  'delta/core',
+  'wasm/build.mjs',
+  'package-lock.json',
+];
 
 async function files(path) {
   const s = await stat(join(root, path)).catch(() => null);
@@ -51,6 +61,9 @@ export const VARIANTS = {
   starlingmonkey: { entry: 'component.ts', world: 'engine', runtime: 'starlingmonkey' },
   // QuickJS's speed-optimised runtime: measured against the size-optimised default in bench/wasm.ts.
   'qjs-speed': { entry: 'component.ts', world: 'engine', runtime: 'qjs', optSize: false },
+  // The shipped shape: QuickJS engine + kernel component (C -> wasm) composed into one
+  // component that imports only `io` (wasm/compose.mjs).
+  'qjs-kernels': { entry: 'component-kernels.ts', world: 'engine-kernels', runtime: 'qjs', kernels: true },
   'qjs-hosted-hash-speed': {
     entry: 'component-hosted-hash.ts',
     world: 'engine-hosted-hash',
@@ -103,7 +116,7 @@ async function bundle(engine) {
 async function componentize(engine, jsFile) {
   const jsSource = await readFile(jsFile, 'utf8');
   const witPath = join(root, 'wasm/wit');
-  const { world, runtime, optSize = true } = VARIANTS[engine];
+  const { world, runtime, optSize = true, kernels = false } = VARIANTS[engine];
   if (runtime === 'qjs') {
     const { componentize } = await import('componentize-qjs');
     const { component } = await componentize({
@@ -115,7 +128,10 @@ async function componentize(engine, jsFile) {
       optSize,
       sync: true,
     });
-    return component;
+    if (!kernels) return component;
+    const { buildKernelComponent, compileAdapter } = await import('./kernels.mjs');
+    const { adaptEngine, composeEngine } = await import('./compose.mjs');
+    return composeEngine(await adaptEngine(component, await compileAdapter()), await buildKernelComponent());
   }
   const { componentize } = await import('@bytecodealliance/componentize-js');
   const { component } = await componentize({

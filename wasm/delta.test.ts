@@ -5,7 +5,7 @@ import { DEFAULT_LIMITS, decodeHead, hex } from '../delta/core/index.js';
 import { applyPatchFile } from '../delta/node/apply.js';
 import { createPatchFile } from '../delta/node/create.js';
 import { ComponentDeltaError, componentDelta, type DeltaEngine } from './adapters.js';
-import { loadComponent } from './host.js';
+import { type LoadedComponent, loadComponent } from './host.js';
 import { appLayers, type LayerPair, scratch } from './testing/layers.js';
 
 // Conformance: the component's apply must rebuild exactly the bytes the Node path
@@ -15,11 +15,15 @@ import { appLayers, type LayerPair, scratch } from './testing/layers.js';
 const tmp = scratch();
 let engine: DeltaEngine;
 let hostedHash: DeltaEngine;
+let kernels: DeltaEngine;
+let kernelsComponent: LoadedComponent;
 const pairs: LayerPair[] = [];
 
 beforeAll(async () => {
   engine = componentDelta(await loadComponent('qjs'));
   hostedHash = componentDelta(await loadComponent('qjs-hosted-hash'));
+  kernelsComponent = await loadComponent('qjs-kernels');
+  kernels = componentDelta(kernelsComponent);
   pairs.push(appLayers(tmp.dir, 'tools', ['/usr/bin'], 1_200_000));
   pairs.push(appLayers(tmp.dir, 'js', ['node_modules/fzstd', 'node_modules/cbor-x/dist'], 800_000));
   // A plain file pair: two different real binaries, one bsdiff.
@@ -77,6 +81,12 @@ describe('component apply-patch equals the Node path', () => {
 
     // The engine-hosted-hash world (SHA-256 lent by the host) rebuilds the same bytes.
     expect(Buffer.compare(applyInComponent(old, patch, hostedHash).out, nodeOut)).toBe(0);
+    // So does the composition with the C kernels inside (SHA-256 and bspatch's add in wasm).
+    const k = applyInComponent(old, patch, kernels);
+    expect(Buffer.compare(k.out, nodeOut)).toBe(0);
+    expect(k.digest.sha256).toBe(got.digest.sha256);
+    if (nodeOut.length > 1 << 20) expect(k.chunks).toBeGreaterThan(1);
+    if (patch.length > 1 << 20) expect(Math.max(...k.reads)).toBeLessThan(patch.length);
   });
 
   it('inspect-patch reports what decodeHead reads', () => {
@@ -97,25 +107,32 @@ describe('component apply-patch equals the Node path', () => {
 });
 
 describe('component apply-patch fails like the Node path', () => {
-  it('rejects a truncated, a corrupted and a foreign patch with delta/core codes', () => {
-    const old = readFileSync(pairs[0].oldPath);
-    const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
-    expect(codeOf(() => applyInComponent(old, patch.subarray(0, patch.length - 10)))).toBe(
-      'DELTA_PATCH_TRUNCATED',
-    );
-    expect(codeOf(() => applyInComponent(old, Buffer.from('definitely not a patch')))).toBe(
-      'DELTA_PATCH_INVALID',
-    );
-    const flipped = Buffer.from(patch);
-    flipped[flipped.length - 100] ^= 0xff;
-    const code = codeOf(() => applyInComponent(old, flipped));
-    expect(['DELTA_PATCH_INVALID', 'DELTA_OUTPUT_MISMATCH', 'DELTA_DECOMPRESS']).toContain(code);
-  });
+  it.each(['qjs', 'qjs-kernels'])(
+    '%s: rejects a truncated, a corrupted and a foreign patch with delta/core codes',
+    (kind) => {
+      const using = kind === 'qjs' ? engine : kernels;
+      const old = readFileSync(pairs[0].oldPath);
+      const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
+      expect(codeOf(() => applyInComponent(old, patch.subarray(0, patch.length - 10), using))).toBe(
+        'DELTA_PATCH_TRUNCATED',
+      );
+      expect(codeOf(() => applyInComponent(old, Buffer.from('definitely not a patch'), using))).toBe(
+        'DELTA_PATCH_INVALID',
+      );
+      const flipped = Buffer.from(patch);
+      flipped[flipped.length - 100] ^= 0xff;
+      const code = codeOf(() => applyInComponent(old, flipped, using));
+      expect(['DELTA_PATCH_INVALID', 'DELTA_OUTPUT_MISMATCH', 'DELTA_DECOMPRESS']).toContain(code);
+      // A failed apply leaves the kernels' engine usable: the next apply is exact again.
+      expect(Buffer.compare(applyInComponent(old, patch, using).out, readFileSync(pairs[0].newPath))).toBe(0);
+    },
+  );
 
   it('rejects the wrong OLD', () => {
     const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
     const wrong = readFileSync(pairs[1].oldPath);
     expect(codeOf(() => applyInComponent(wrong, patch))).toBe('DELTA_SOURCE_MISMATCH');
+    expect(codeOf(() => applyInComponent(wrong, patch, kernels))).toBe('DELTA_SOURCE_MISMATCH');
   });
 
   it('surfaces errors as ComponentDeltaError', () => {
@@ -127,5 +144,17 @@ describe('component apply-patch fails like the Node path', () => {
     }
     expect(caught).toBeInstanceOf(ComponentDeltaError);
     expect((caught as ComponentDeltaError).code).toBe('DELTA_PATCH_TRUNCATED');
+  });
+});
+
+describe('the composed component (qjs-kernels)', () => {
+  it('imports only io: the kernels are inside, not borrowed from the host', async () => {
+    expect(kernelsComponent.imports).toEqual(['aloft:engine/io']);
+    const { componentWit } = await import('@bytecodealliance/jco');
+    const wit = await componentWit(readFileSync(kernelsComponent.wasmPath));
+    const imports = wit.split('\n').filter((l) => /^\s*import /.test(l));
+    expect(imports.map((l) => l.trim())).toEqual(['import aloft:engine/io@0.1.0;']);
+    expect(wit).toContain('export aloft:engine/delta@0.1.0;');
+    expect(wit).toContain('export aloft:engine/policy@0.1.0;');
   });
 });

@@ -60,6 +60,19 @@ function ioImport(binding: IoBinding) {
   };
 }
 
+/**
+ * jco's glue (1.35) asks `process.env.JCO_DEBUG` on every debug-log call, several per component
+ * call; in Node each ask is a getenv, which made a call cost ~80 µs instead of ~10 µs. Asked once,
+ * when the module loads, instead. Same behaviour: the variable is still honoured.
+ */
+const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
+function hoistDebugCheck(bytes: Uint8Array): Uint8Array {
+  const js = new TextDecoder().decode(bytes);
+  if (!js.includes(DEBUG_CHECK)) return bytes;
+  const once = 'const __aloftJcoDebug = Boolean(globalThis?.process?.env?.JCO_DEBUG);\n';
+  return new TextEncoder().encode(once + js.replaceAll(DEBUG_CHECK, 'if (!__aloftJcoDebug) { return; }'));
+}
+
 async function transpileOnce(
   wasmPath: string,
   engine: EngineKind,
@@ -81,7 +94,7 @@ async function transpileOnce(
     await rm(tmp, { recursive: true, force: true });
     for (const [name, bytes] of Object.entries(files)) {
       await mkdir(join(tmp, name, '..'), { recursive: true });
-      await writeFile(join(tmp, name), bytes);
+      await writeFile(join(tmp, name), name.endsWith('.js') ? hoistDebugCheck(bytes) : bytes);
     }
     await writeFile(join(tmp, 'imports.json'), JSON.stringify(imports));
     await rename(tmp, dir).catch(async (e) => {

@@ -1,5 +1,6 @@
 // The one place the component reaches into delta/core, through its public face.
 export {
+  type AddBytes,
   applyPatch,
   DEFAULT_LIMITS,
   type DecodedHead,

@@ -1,7 +1,7 @@
 // The `delta` interface of the component: delta/core's own decodeHead and applyPatch, with the
-// `io` import as their RandomAccess and sink ports. No delta logic lives here.
-import io from 'aloft:engine/io@0.1.0';
+// `io` import (batched, host-io.ts) as their RandomAccess and sink ports. No delta logic lives here.
 import {
+  type AddBytes,
   applyPatch as apply,
   DEFAULT_LIMITS,
   type DecodedHead,
@@ -9,18 +9,10 @@ import {
   decodeHead,
   hex,
   isDeltaError,
-  type RandomAccess,
   type Sha256Factory,
   STREAMS,
 } from './delta-core.js';
-
-type Blob = 'old' | 'patch';
-
-/** RandomAccess over a host blob. u64 travels as a JS number inside QuickJS. */
-const hostBlob = (blob: Blob, size: number): RandomAccess => ({
-  size,
-  read: (offset, length) => io.read(blob, offset, length),
-});
+import { hostBlob, hostSink } from './host-io.js';
 
 const witDigest = (d: Digest) => ({ size: d.size, sha256: hex(d.sha256), gzip: d.gzip });
 
@@ -44,8 +36,11 @@ function info(d: DecodedHead) {
   };
 }
 
-/** The interface, over whichever SHA-256 the world provides (noble inside, or the host's). */
-export function deltaInterface(sha256: Sha256Factory) {
+/**
+ * The interface, over whichever SHA-256 the world provides (noble inside, the host's, or the C
+ * kernel composed inside), and bspatch's add step as a kernel where the world has one.
+ */
+export function deltaInterface(sha256: Sha256Factory, addBytes?: AddBytes) {
   function inspectPatch(patchSize: number) {
     try {
       return info(decodeHead(hostBlob('patch', Number(patchSize)), DEFAULT_LIMITS));
@@ -57,15 +52,18 @@ export function deltaInterface(sha256: Sha256Factory) {
   function applyPatch(oldSize: number, patchSize: number) {
     try {
       const patch = hostBlob('patch', Number(patchSize));
+      const out = hostSink();
       const decoded = decodeHead(patch, DEFAULT_LIMITS);
       apply({
         patch,
         old: hostBlob('old', Number(oldSize)),
         decoded,
         sha256,
+        addBytes,
         limits: DEFAULT_LIMITS,
-        sink: (chunk) => io.write(chunk),
+        sink: out.sink,
       });
+      out.flush();
       return witDigest(decoded.head.target);
     } catch (e) {
       throw witError(e);

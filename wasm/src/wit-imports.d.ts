@@ -13,3 +13,10 @@ declare module 'aloft:engine/hash@0.1.0' {
   };
   export default hash;
 }
+
+declare module 'aloft:engine/kernels@0.1.0' {
+  const kernels: {
+    addBytes(diff: Uint8Array, old: Uint8Array): Uint8Array;
+  };
+  export default kernels;
+}

@@ -11,7 +11,7 @@ import { type DecodedHead, GZIP_FORMAT_VERSION, type StreamName } from './format
 import { rebuildGzipEntry } from './gzip-entry.js';
 import type { ApplyLimits } from './limits.js';
 import { readOldLayout } from './old-layout.js';
-import { streamBspatch } from './stream-bspatch.js';
+import { type AddBytes, streamBspatch } from './stream-bspatch.js';
 import {
   type BsdiffLengths,
   decodeTable,
@@ -31,6 +31,8 @@ export interface ApplyInput {
   readonly limits: ApplyLimits;
   readonly sink: (chunk: Uint8Array) => void;
   readonly progress?: (done: number, total: number) => void;
+  /** bspatch's add step as a compiled kernel (the wasm build); the default is delta/core's loop. */
+  readonly addBytes?: AddBytes;
 }
 
 const COPY_CHUNK = 1 << 16;
@@ -90,6 +92,7 @@ export function applyPatch(input: ApplyInput): void {
         diffLen: lengths.diff,
         extraLen: lengths.extra,
         sink: out,
+        addBytes: input.addBytes,
       });
     } catch (e) {
       if (isBsdiffError(e)) throw invalid(`bsdiff entry: ${e.message}`);

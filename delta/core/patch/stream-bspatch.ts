@@ -42,6 +42,12 @@ export function checkControls(
   if (d !== diffLen || e !== extraLen) throw corrupt('controls do not use the diff and extra bytes exactly');
 }
 
+/**
+ * bspatch's add step: out[i] = diff[i] + old[i] (mod 256) over two chunks of equal length, into
+ * a new array. A port so a wasm build can run it as a compiled kernel; the default is the loop below.
+ */
+export type AddBytes = (diff: Uint8Array, old: Uint8Array) => Uint8Array;
+
 export interface StreamPatchInput {
   readonly controls: BsdiffControl[];
   /** OLD region: read(offset within the region, length). */
@@ -52,10 +58,11 @@ export interface StreamPatchInput {
   readonly diffLen: number;
   readonly extraLen: number;
   readonly sink: (chunk: Uint8Array) => void;
+  readonly addBytes?: AddBytes;
 }
 
 export function streamBspatch(input: StreamPatchInput): void {
-  const { controls, old, diff, extra, sink } = input;
+  const { controls, old, diff, extra, sink, addBytes } = input;
   checkControls(controls, old.size, input.newSize, input.diffLen, input.extraLen);
   // One reused buffer: sinks consume each chunk before returning (hash, copy to the writer).
   const sum = new Uint8Array(CHUNK);
@@ -67,8 +74,11 @@ export function streamBspatch(input: StreamPatchInput): void {
         for (let o = 0; o < d.length; o += CHUNK) {
           const n = Math.min(CHUNK, d.length - o);
           const base = old.read(at, n);
-          for (let k = 0; k < n; k++) sum[k] = d[o + k] + base[k];
-          sink(sum.subarray(0, n));
+          if (addBytes) sink(addBytes(d.subarray(o, o + n), base));
+          else {
+            for (let k = 0; k < n; k++) sum[k] = d[o + k] + base[k];
+            sink(sum.subarray(0, n));
+          }
           at += n;
         }
       });

@@ -1,0 +1,117 @@
+// Builds the kernels (C under wasm/kernels) two ways. The kernel component: clang compiles the C
+// to a wasm32 core module against wasi-libc's headers and allocator (no WASI function is linked in: the module's only
+// import is the resource intrinsic of its own `hash` export), jco's wasm-tools embeds the
+// `kernel-set` world and wraps it as a component. The adapter: the same kernels as a bare module
+// that runs on the QuickJS engine's memory (adapter.c; wasm/compose.mjs wires it in).
+// Toolchain: Debian's clang, lld, wasi-libc (scripts/packages/wasm.txt).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCES = ['kernels.c', 'sha256.c'];
+
+/** The flags are part of the build's inputs: wasm/build.mjs hashes this file into its stamp. */
+const CFLAGS = [
+  '--target=wasm32-wasi',
+  '--sysroot=/usr',
+  '-isystem',
+  '/usr/include/wasm32-wasi',
+  '-O3',
+  '-flto',
+  '-mbulk-memory',
+  '-msign-ext',
+  '-Wall',
+  '-Werror',
+  '-nostartfiles',
+  '-L/usr/lib/wasm32-wasi',
+  '-Wl,--no-entry',
+  '-Wl,--strip-all',
+  '-Wl,--gc-sections',
+];
+
+/**
+ * The adapter (adapter.c) runs on the engine's own memory: no libc, the memory imported, and no
+ * data segment or stack of its own, which assertSharesMemorySafely checks on the result.
+ */
+const ADAPTER_FLAGS = [
+  '--target=wasm32',
+  '-nostdlib',
+  '-isystem',
+  '/usr/include/wasm32-wasi',
+  '-O3',
+  '-flto',
+  '-mbulk-memory',
+  '-msign-ext',
+  '-Wall',
+  '-Werror',
+  '-Wl,--no-entry',
+  '-Wl,--import-memory',
+  '-Wl,--strip-all',
+  '-Wl,--gc-sections',
+];
+
+function clang(flags, sources) {
+  const dir = mkdtempSync(join(tmpdir(), 'aloft-kernels-'));
+  const out = join(dir, 'out.wasm');
+  try {
+    execFileSync('clang', [...flags, '-o', out, ...sources.map((s) => join(root, 'wasm/kernels', s))], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // clang runs any `wasm-opt` on PATH after linking, without our feature flags; npm scripts put
+      // node_modules/.bin (binaryen's wasm-opt) first. The output must not depend on that.
+      env: {
+        ...process.env,
+        PATH: (process.env.PATH ?? '')
+          .split(delimiter)
+          .filter((d) => !d.includes('node_modules'))
+          .join(delimiter),
+      },
+    });
+    return readFileSync(out);
+  } catch (e) {
+    const why =
+      e.code === 'ENOENT' ? 'clang is not installed (scripts/packages/wasm.txt)' : String(e.stderr ?? e);
+    throw new Error(`kernels: ${why}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Core module of the kernel component: its own memory and wasi-libc's allocator. */
+export const compileKernels = () => clang(CFLAGS, SOURCES);
+
+/** A module that will share another's memory must not write anywhere it did not allocate. */
+async function assertSharesMemorySafely(bytes) {
+  const mod = new WebAssembly.Module(bytes);
+  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`);
+  const want = ['env.memory:memory', 'env.cabi_realloc:function'];
+  if (imports.sort().join() !== want.sort().join())
+    throw new Error(`kernels: the adapter imports ${imports.join(', ')}; expected only ${want.join(', ')}`);
+  // A data segment, or a stack (the linker's __stack_pointer global, in use), would claim bytes
+  // of the engine's memory that its allocator hands out too.
+  const { print } = await import('@bytecodealliance/jco');
+  const wat = await print(bytes);
+  if (/\(data\b|global\.(get|set)\b/.test(wat))
+    throw new Error('kernels: the adapter has data or uses a stack; it must own no memory (see adapter.c)');
+}
+
+/** The in-engine adapter's core module (adapter.c + sha256.c). */
+export async function compileAdapter() {
+  const bytes = clang(ADAPTER_FLAGS, ['adapter.c', 'sha256.c']);
+  await assertSharesMemorySafely(bytes);
+  return bytes;
+}
+
+/** The kernel component: exports `hash` and `kernels`, imports nothing. */
+export async function buildKernelComponent() {
+  const { componentEmbed, componentNew } = await import('@bytecodealliance/jco');
+  const embedded = await componentEmbed({
+    binary: compileKernels(),
+    // jco's wasm-tools runs sandboxed: hand it the WIT text, not a path.
+    witSource: readFileSync(join(root, 'wasm/wit/aloft.wit'), 'utf8'),
+    world: 'kernel-set',
+  });
+  return componentNew(embedded);
+}

@@ -1,0 +1,59 @@
+// The `io` import as delta/core's ports, batched. Every call across the component boundary costs
+// tens of microseconds in a JS host (jco's glue), more than copying 64 KiB, and the core reads
+// and writes in pieces of at most 64 KiB: forward reads are served from a 1 MiB read-ahead window
+// and output leaves in pieces of up to 1 MiB.
+import io from 'aloft:engine/io@0.1.0';
+import type { RandomAccess } from './delta-core.js';
+
+export type Blob = 'old' | 'patch';
+
+const WINDOW = 1 << 20;
+/** A read this far past the previous one still counts as going forward (a tar header skipped). */
+const SKIP = 1 << 16;
+
+/**
+ * RandomAccess over a host blob; u64 travels as a JS number inside QuickJS. A read that goes
+ * forward from the previous one fetches a whole window; any other read fetches just its bytes,
+ * so bsdiff's seeks cost no more than before. Each window is a fresh array: views handed out
+ * earlier (the decoded patch head keeps some) stay valid.
+ */
+export function hostBlob(blob: Blob, size: number): RandomAccess {
+  let start = 0;
+  let window: Uint8Array = new Uint8Array(0);
+  let lastEnd = -1;
+  return {
+    size,
+    read(offset, length) {
+      const end = offset + length;
+      const forward = lastEnd >= 0 && offset >= lastEnd && offset - lastEnd <= SKIP;
+      lastEnd = end;
+      if (offset >= start && end <= start + window.length)
+        return window.subarray(offset - start, end - start);
+      if (!forward || length >= WINDOW) return io.read(blob, offset, length);
+      start = offset;
+      window = io.read(blob, offset, Math.min(WINDOW, size - offset));
+      return window.subarray(0, length);
+    },
+  };
+}
+
+/** The output sink: chunks are copied into a 1 MiB batch that leaves when full and at flush(). */
+export function hostSink(): { sink: (chunk: Uint8Array) => void; flush: () => void } {
+  const batch = new Uint8Array(WINDOW);
+  let used = 0;
+  const flush = () => {
+    if (used) io.write(batch.subarray(0, used));
+    used = 0;
+  };
+  return {
+    sink(chunk) {
+      if (used + chunk.length > batch.length) flush();
+      if (chunk.length >= batch.length) io.write(chunk);
+      else {
+        batch.set(chunk, used);
+        used += chunk.length;
+      }
+    },
+    flush,
+  };
+}
