@@ -94,25 +94,21 @@ export function gzipRecipe(bytes: Uint8Array, maxSize: number, tries = 2): GzipR
     return undefined;
   }
   const header = bytes.slice(0, h);
+  const stop = new Error('differs');
   for (const level of levelsFor(header).slice(0, tries)) {
     let at = h;
-    let same = true;
     try {
+      // Stops at the first differing chunk: a member from another encoder costs one block.
       gzipDeflate(content, level, (c) => {
-        if (!same) return;
-        if (at + c.length > bytes.length - 8) same = false;
-        else
-          for (let i = 0; i < c.length; i++)
-            if (c[i] !== bytes[at + i]) {
-              same = false;
-              break;
-            }
+        if (at + c.length > bytes.length - 8) throw stop;
+        for (let i = 0; i < c.length; i++) if (c[i] !== bytes[at + i]) throw stop;
         at += c.length;
       });
-    } catch {
-      same = false;
+    } catch (e) {
+      if (e !== stop) throw e;
+      continue;
     }
-    if (same && at === bytes.length - 8) return { header, level, content };
+    if (at === bytes.length - 8) return { header, level, content };
   }
   return undefined;
 }
