@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient } from '../../docker/index.js';
 import { FUNCTION_LABEL, sweepFunctions } from '../labels.js';
@@ -127,12 +128,16 @@ for (const warm of [0, 2]) {
       expect(away.headers.location).toBe('http://example.test/elsewhere');
     });
 
-    it('answers 502 and logs a line for a malformed response or a failing program', async () => {
+    it('answers 502 and logs a line for a malformed response or a program that did not answer', async () => {
       logs.length = 0;
       expect((await http(`${g.url}/t/malformed`)).status).toBe(502);
       expect((await http(`${g.url}/t/fail`)).status).toBe(502);
       expect(logs.some((l) => l.includes('/t/malformed') && l.includes('bad gateway'))).toBe(true);
       expect(logs.some((l) => l.includes('/t/fail') && l.includes('exited with code 3: boom'))).toBe(true);
+      // A complete answer is served whatever the exit status, as web servers do with CGI.
+      const served = await http(`${g.url}/t/served-fail`);
+      expect([served.status, served.body.toString()]).toEqual([200, 'valid, then exit 4\n']);
+      expect(logs.some((l) => l.includes('exited with code 4; its response was served'))).toBe(true);
     });
   });
 }
@@ -152,13 +157,51 @@ describe('CGI gateway limits', () => {
   });
 
   it('answers 413 for a body past the limit and 502 for a response past it', async () => {
-    const g = await gateway({ maxRequestBytes: 1000, maxResponseBytes: 100_000 });
+    const g = await gateway({ maxRequestBytes: 1000, maxResponseBytes: 50_000 });
     expect((await http(`${g.url}/t/echo`, { method: 'POST', body: 'x'.repeat(2000) })).status).toBe(413);
     expect(
       (await http(`${g.url}/t/echo`, { method: 'POST', chunks: ['x'.repeat(600), 'y'.repeat(600)] })).status,
     ).toBe(413);
     expect((await http(`${g.url}/t/big`)).status).toBe(502);
     expect(await containers()).toBe(0);
+  });
+
+  it('streams a long body as the program writes it, and cuts it at the response limit', async () => {
+    const g = await gateway();
+    const big = await http(`${g.url}/t/big`);
+    expect([big.status, big.body.length, big.headers['transfer-encoding']]).toEqual([
+      200,
+      300_000,
+      'chunked',
+    ]);
+    // /drip writes 100 KB, then sleeps: the client has them while the program still runs.
+    const leave = new AbortController();
+    const first = await new Promise<{ status?: number; running: number }>((resolve, reject) => {
+      const req = httpRequest(`${g.url}/t/drip`, { signal: leave.signal, agent: false }, (res) => {
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          n += c.length;
+          if (n === 100_000)
+            void containers('running').then((running) => resolve({ status: res.statusCode, running }));
+        });
+        res.on('error', () => {});
+      });
+      req.on('error', (e) => (leave.signal.aborted ? undefined : reject(e)));
+      req.end();
+    });
+    expect(first).toEqual({ status: 200, running: 1 });
+    expect(g.inFlight()).toBe(1);
+    leave.abort();
+    await eventually(
+      async () => (await containers()) === 0 && g.inFlight() === 0,
+      'the container of the client that left mid-stream is removed',
+    );
+    // Past the limit once streaming, the status is gone: the connection is cut, never a short 200.
+    const small = await gateway({ maxResponseBytes: 100_000 });
+    logs.length = 0;
+    await expect(http(`${small.url}/t/big`)).rejects.toThrow();
+    expect(logs.some((l) => l.includes('the streamed response was cut'))).toBe(true);
+    await eventually(async () => (await containers()) === 0, 'the cut container is removed');
   });
 
   it('kills a program past the timeout and answers 504', async () => {

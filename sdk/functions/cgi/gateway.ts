@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import type { Backend, FunctionSpec } from '../backend.js';
 import { LocalBackend } from '../backends/local.js';
 import { WarmPool } from '../backends/warm-pool.js';
@@ -7,8 +8,9 @@ import { collect } from '../collect.js';
 import { CgiError, isCgiError, isFunctionError } from '../errors.js';
 import { functionLabels, sweepFunctions } from '../labels.js';
 import { buildMetaVariables } from './meta-variables.js';
+import { plain, type Reply, send, toReply } from './reply.js';
 import { BodyTooLarge, readBody } from './request-body.js';
-import { CgiResponseParser, classify } from './response-parser.js';
+import { CgiResponseParser } from './response-parser.js';
 import { type CgiRoute, matchRoute, validateRoutes } from './routes.js';
 
 export interface GatewayOptions {
@@ -24,7 +26,10 @@ export interface GatewayOptions {
   maxInFlight?: number;
   /** 413 beyond this (default 1 MiB). */
   maxRequestBytes?: number;
-  /** 502 beyond this (default 8 MiB). */
+  /**
+   * Response body cap (default 8 MiB): 502 while the body is still buffered (up to 64 KiB),
+   * a cut connection once it streams.
+   */
   maxResponseBytes?: number;
   /** Memory per container unless a route says otherwise (default 256 MiB). */
   memoryBytes?: number;
@@ -53,19 +58,7 @@ export interface Gateway {
 
 const SOFTWARE = 'aloft-cgi/0.1';
 const MAX_LOCAL_REDIRECTS = 5;
-
-interface Reply {
-  status: number;
-  reason?: string;
-  headers: Array<[string, string]>;
-  body: Buffer;
-}
-
-const plain = (status: number, text: string, extra: Array<[string, string]> = []): Reply => ({
-  status,
-  headers: [['Content-Type', 'text/plain; charset=utf-8'], ...extra],
-  body: Buffer.from(`${text}\n`),
-});
+const STREAM_AFTER_BYTES = 64 * 1024;
 
 /** Starts a CGI/1.1 gateway that runs one container per request (RFC 3875). */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -127,7 +120,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const parser = new CgiResponseParser();
     const parts: Buffer[] = [];
     let size = 0;
-    const { exitCode, stderr } = await collect(execution, route.image, {
+    // A body longer than STREAM_AFTER_BYTES is streamed: its head is answered at that point and
+    // the rest is piped through with backpressure. Shorter ones are answered whole, once the
+    // program ended, so that its exit status can still turn them into a 502.
+    let stream: PassThrough | undefined;
+    let streamed!: (reply: Reply) => void;
+    const committed = new Promise<Reply>((resolve) => (streamed = resolve));
+    const run = collect(execution, route.image, {
       timeoutMs,
       signal,
       onStdout: (chunk) => {
@@ -135,25 +134,50 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         size += bodyPart.length;
         if (size > maxResponse)
           throw new CgiError('CGI_MALFORMED_RESPONSE', `the response is larger than ${maxResponse} bytes`);
+        if (stream) {
+          if (!stream.write(bodyPart)) {
+            execution.stdout.pause();
+            stream.once('drain', () => execution.stdout.resume());
+          }
+          return;
+        }
         if (bodyPart.length > 0) parts.push(bodyPart);
+        if (size > STREAM_AFTER_BYTES) {
+          const reply = toReply(parser.end(), Buffer.concat(parts));
+          stream = new PassThrough();
+          parts.length = 0;
+          streamed({ ...reply, stream });
+        }
       },
     });
-    if (exitCode !== 0) {
+    const finished = run.then(({ exitCode, stderr }) => {
       const tail = stderr.toString('utf8').trim().split('\n').slice(-1)[0] ?? '';
-      throw new CgiError(
-        'CGI_MALFORMED_RESPONSE',
-        `the program exited with code ${exitCode}${tail ? `: ${tail.slice(0, 200)}` : ''}`,
-      );
-    }
-    const head = parser.end();
-    const responseBody = Buffer.concat(parts);
-    const kind = classify(head, responseBody.length);
-    if (kind.kind === 'local-redirect')
-      return { status: 0, headers: [['x-aloft-local', kind.path]], body: responseBody };
-    const headers: Array<[string, string]> = [...head.headers];
-    if (head.contentType !== undefined) headers.unshift(['Content-Type', head.contentType]);
-    if (kind.kind === 'client-redirect') headers.unshift(['Location', kind.location]);
-    return { status: kind.status, reason: kind.reason, headers, body: responseBody };
+      const exited = `the program exited with code ${exitCode}${tail ? `: ${tail.slice(0, 200)}` : ''}`;
+      if (stream) {
+        if (exitCode !== 0) log(`cgi: ${route.path}: ${exited} after its response was streamed`);
+        stream.end();
+        return undefined;
+      }
+      if (exitCode === 0) return toReply(parser.end(), Buffer.concat(parts));
+      // A complete, valid response is served whatever the exit status (as web servers do with
+      // CGI); only a program that failed to answer is a bad gateway.
+      let reply: Reply;
+      try {
+        reply = toReply(parser.end(), Buffer.concat(parts));
+      } catch {
+        throw new CgiError('CGI_MALFORMED_RESPONSE', exited);
+      }
+      log(`cgi: ${route.path}: ${exited}; its response was served`);
+      return reply;
+    });
+    finished.catch((e) => {
+      // Once streaming, the status is gone: cut the connection so the client sees a failure.
+      if (stream) {
+        log(`cgi: ${route.path}: the streamed response was cut: ${(e as Error).message}`);
+        stream.destroy(e as Error);
+      }
+    });
+    return (await Promise.race([committed, finished])) ?? (await committed);
   }
 
   async function serve(req: IncomingMessage, body: Buffer, signal: AbortSignal): Promise<Reply> {
@@ -223,7 +247,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
       const reply = await serve(req, body, killer.signal);
-      send(res, req, reply, false);
+      // A streamed reply keeps the request in flight (and its container killable) until it ends.
+      await send(res, req, reply, false);
     } catch (e) {
       if (killer.signal.aborted) {
         log(`cgi: ${req.method} ${req.url}: client went away; its container was killed`);
@@ -272,19 +297,4 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await closed;
     },
   };
-}
-
-function send(res: ServerResponse, req: IncomingMessage, reply: Reply, closeConnection: boolean): void {
-  if (res.headersSent || res.destroyed) return;
-  for (const [k, v] of reply.headers) {
-    const prev = res.getHeader(k);
-    res.setHeader(k, prev === undefined ? v : [...(Array.isArray(prev) ? prev : [String(prev)]), v]);
-  }
-  res.setHeader('Content-Length', reply.body.length);
-  // The rest of an unread body would otherwise be parsed as the next request.
-  if (closeConnection) res.setHeader('Connection', 'close');
-  res.statusCode = reply.status;
-  if (reply.reason) res.statusMessage = reply.reason;
-  // HEAD: same headers, no body (RFC 9110 9.3.2).
-  res.end(req.method === 'HEAD' ? undefined : reply.body);
 }

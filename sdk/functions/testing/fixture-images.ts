@@ -21,6 +21,8 @@ case "$PATH_INFO" in
   /sleep) sleep 30; printf 'Content-Type: text/plain\\n\\nlate\\n' ;;
   /big) printf 'Content-Type: text/plain\\n\\n'; head -c 300000 /dev/zero ;;
   /fail) echo boom >&2; exit 3 ;;
+  /served-fail) printf 'Content-Type: text/plain\\n\\nvalid, then exit 4\\n'; exit 4 ;;
+  /drip) printf 'Content-Type: text/plain\\n\\n'; head -c 100000 /dev/zero | tr '\\0' a; sleep 30; echo late ;;
   *) printf 'Content-Type: text/plain\\n\\nhello %s\\n' "$QUERY_STRING" ;;
 esac
 `;
