@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BASE_IMAGES, dockerClient } from '../../docker/index.js';
 import { projectRoot } from '../../project-root.js';
 import { run } from '../exec.js';
+import { TARGET_LABEL } from '../network.js';
 import { CHAIN_OUT } from '../network-plan.js';
 
 export const TEST_LABEL = 'io.aloft.chaos';
@@ -25,27 +26,56 @@ export async function waitFor<T>(
 }
 
 /** A busybox target that stops on SIGTERM at once (so `stop` needs no 10 s grace). */
+const OWNER_LABEL = 'io.aloft.chaos.test-owner';
+
 export async function startTarget(labels: Record<string, string>, name?: string): Promise<string> {
   const c = await dockerClient().createContainer({
     Image: BASE_IMAGES.busybox,
     Cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
-    Labels: { [TEST_LABEL]: 'test', ...labels },
+    Labels: { [TEST_LABEL]: 'test', [OWNER_LABEL]: String(process.pid), ...labels },
     ...(name ? { name } : {}),
   });
   await c.start();
   return c.id;
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes this process's test targets and those of test runs that died, with their injector
+ * sidecars; never those of another run still going (two runs may share one engine).
+ */
 export async function removeTestContainers(): Promise<void> {
   const docker = dockerClient();
-  for (const filter of [`${TEST_LABEL}=test`, 'io.aloft.chaos.role=injector']) {
-    const list = await docker.listContainers({ all: true, filters: { label: [filter] } });
-    for (const c of list)
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-  }
+  const targets = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=test`] } });
+  const mine = targets.filter((c) => {
+    const owner = Number(c.Labels[OWNER_LABEL]);
+    return owner === process.pid || !Number.isInteger(owner) || !alive(owner);
+  });
+  const ids = new Set(mine.map((c) => c.Id));
+  const live = (await docker.listContainers({ all: true })).map((c) => c.Id);
+  const injectors = await docker.listContainers({
+    all: true,
+    filters: { label: ['io.aloft.chaos.role=injector'] },
+  });
+  // An injector goes with its target, or when its target is gone.
+  const orphans = injectors.filter((c) => {
+    const target = c.Labels[TARGET_LABEL];
+    if (!target) return false;
+    return [...ids].some((id) => id.startsWith(target)) || !live.some((id) => id.startsWith(target));
+  });
+  for (const c of [...mine, ...orphans])
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 export async function inspect(id: string) {
