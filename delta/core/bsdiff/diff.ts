@@ -41,6 +41,10 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
   let prevScan = -2;
   let prevPos = 0;
   let prevLen = 0;
+  let prevStPos = 0;
+  let prevStLcp = 0;
+  let prevEnPos = 0;
+  let prevEnLcp = 0;
 
   while (scan < newSize) {
     let oldscore = 0;
@@ -54,7 +58,15 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
       let en = 0;
       let lst = 0;
       let len0 = 0;
-      if (scan === prevScan + 1 && prevLen >= 2) {
+      // Suffixes of the previous bracket, shifted by a byte, share exactly one byte less with
+      // new[scan..] than they did: comparisons of them resume there instead of at byte 0 (long
+      // nearly-aligned matches otherwise cost O(len) per NEW byte: 1.7 G compares on mariadbd).
+      const shifted = scan === prevScan + 1;
+      const aPos = shifted && prevStLcp > 0 ? prevStPos + 1 : -1;
+      const aLcp = prevStLcp - 1;
+      const bPos = shifted && prevEnLcp > 0 ? prevEnPos + 1 : -1;
+      const bLcp = prevEnLcp - 1;
+      if (shifted && prevLen >= 2) {
         // The previous match shifted by a byte shares prevLen - 1 bytes with new[scan..]: if
         // the insertion point sits right beside its rank q, two comparisons find it.
         const p = prevPos + 1;
@@ -63,8 +75,9 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
         if (lessThan(old, p, k, nw, scan)) {
           // q == oldSize would be past the last suffix: the binary search clamps that case.
           if (q < oldSize) {
-            const k1 = matchLen(old, sa[q + 1], nw, scan);
-            if (!lessThan(old, sa[q + 1], k1, nw, scan)) {
+            const u = sa[q + 1];
+            const k1 = extend(old, u, nw, scan, u === aPos ? aLcp : u === bPos ? bLcp : 0);
+            if (!lessThan(old, u, k1, nw, scan)) {
               st = q;
               en = q + 1;
               lst = k;
@@ -73,8 +86,9 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
           }
         } else {
           // q >= 1: rank 0 is the empty suffix, smaller than any non-empty new[scan..].
-          const k0 = matchLen(old, sa[q - 1], nw, scan);
-          if (lessThan(old, sa[q - 1], k0, nw, scan)) {
+          const u = sa[q - 1];
+          const k0 = extend(old, u, nw, scan, u === aPos ? aLcp : u === bPos ? bLcp : 0);
+          if (lessThan(old, u, k0, nw, scan)) {
             st = q - 1;
             en = q;
             lst = k0;
@@ -92,8 +106,10 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
           st = bucket[key] - 1;
           en = Math.min(bucket[key + 1], oldSize);
         }
-        lst = matchLen(old, sa[st], nw, scan);
-        len0 = matchLen(old, sa[en], nw, scan);
+        const u = sa[st];
+        const v = sa[en];
+        lst = extend(old, u, nw, scan, u === aPos ? aLcp : u === bPos ? bLcp : 0);
+        len0 = extend(old, v, nw, scan, v === aPos ? aLcp : v === bPos ? bLcp : 0);
         while (en - st >= 2) {
           const x = st + ((en - st) >> 1);
           const p = sa[x];
@@ -121,6 +137,10 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
       prevScan = scan;
       prevPos = pos;
       prevLen = len;
+      prevStPos = sa[st];
+      prevStLcp = lst;
+      prevEnPos = sa[en];
+      prevEnLcp = len0;
 
       for (; scsc < scan + len; scsc++)
         if (scsc + lastoffset < oldSize && old[scsc + lastoffset] === nw[scsc]) oldscore++;
@@ -195,10 +215,6 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
     newPos += c.copy;
   }
   return { controls, diff: db.subarray(0, dblen), extra };
-}
-
-function matchLen(old: Uint8Array, p: number, nw: Uint8Array, scan: number): number {
-  return extend(old, p, nw, scan, 0);
 }
 
 /** Length of the common prefix of old[p..] and nw[scan..], known to be at least `from`. */
