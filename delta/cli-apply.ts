@@ -1,6 +1,5 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parseCommandLine, UsageError } from '../sdk/cli/command.js';
-import { applyPatchFile } from './node/apply.js';
-import { applyClassicPatchFile, isClassicPatchFile } from './node/classic.js';
 import { humanBytes, progressBar } from './progress.js';
 
 export const applyHelp = `usage: delta apply OLD PATCH -o OUT [--json]
@@ -25,9 +24,14 @@ export async function runApply(argv: string[]): Promise<number> {
   const bar = progressBar('applying');
   let summary: { outSize: number; seconds: number; format: string };
   try {
-    summary = isClassicPatchFile(patchPath)
-      ? await applyClassicPatchFile(oldPath, patchPath, values.output)
-      : await applyPatchFile(oldPath, patchPath, values.output, { progress: bar.update });
+    // Each format's code is loaded only when the patch is of that format (start-up memory).
+    if (patchMagic(patchPath) === 'BSDIFF40') {
+      const { applyClassicPatchFile } = await import('./node/classic.js');
+      summary = await applyClassicPatchFile(oldPath, patchPath, values.output);
+    } else {
+      const { applyPatchFile } = await import('./node/apply.js');
+      summary = await applyPatchFile(oldPath, patchPath, values.output, { progress: bar.update });
+    }
   } finally {
     bar.done();
   }
@@ -37,4 +41,21 @@ export async function runApply(argv: string[]): Promise<number> {
       `${values.output}: ${humanBytes(summary.outSize)} rebuilt${summary.format === 'aloft' ? ' and verified' : ''} in ${summary.seconds.toFixed(2)} s\n`,
     );
   return 0;
+}
+
+/** The first 8 bytes as text ('' when unreadable: the applier then reports the real error). */
+export function patchMagic(path: string): string {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const head = new Uint8Array(8);
+    const n = readSync(fd, head, 0, 8, 0);
+    return String.fromCharCode(...head.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
 }

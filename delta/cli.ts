@@ -50,6 +50,9 @@ export const deltaCommand: Command = {
       process.stdout.write(command.help);
       return 0;
     }
+    // apply with a layer or BSDIFF40 patch and no image options skips even loading the image
+    // branch: on a device, start-up memory is most of the budget.
+    if (name === 'apply' && (await isLayerApply(rest))) return command.run(rest);
     // Container images and image patches go to the image branch (delta/node/image), loaded
     // only here so file and layer deltas never pay for it; undefined means "not an image".
     const { routeImageCommand } = await import('./node/image/cli.js');
@@ -58,3 +61,19 @@ export const deltaCommand: Command = {
     return command.run(rest);
   },
 };
+
+/** `apply OLD PATCH -o OUT [--json]` where PATCH is an Aloft layer/file patch or BSDIFF40. */
+async function isLayerApply(argv: string[]): Promise<boolean> {
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-o' || a === '--output') i++;
+    else if (a.startsWith('--output=') || a === '--json') continue;
+    else if (a.startsWith('-')) return false;
+    else positionals.push(a);
+  }
+  if (positionals.length !== 2) return false;
+  const { patchMagic } = await import('./cli-apply.js');
+  const magic = patchMagic(positionals[1]);
+  return magic === 'ALOFTDLT' || magic === 'BSDIFF40';
+}

@@ -3,16 +3,19 @@ import { type RandomAccess, readInto } from './io.js';
 /**
  * A view of [offset, offset+size) of a source, with a small read-ahead block: bsdiff controls
  * read OLD mostly forward in short runs, and one positional read per run would be a syscall
- * per few bytes.
+ * per few bytes. `shared`: a caller's buffer of at least `block` bytes to use as the cache, so
+ * rebuilding hundreds of files one after another allocates it once (a view is then valid only
+ * until the next region using the same buffer reads).
  */
 export function regionSource(
   source: RandomAccess,
   offset: number,
   size: number,
   block = 1 << 16,
+  shared?: Uint8Array,
 ): RandomAccess {
   let start = -1;
-  const cache = new Uint8Array(Math.min(block, size));
+  const cache = shared && shared.length >= block ? shared : new Uint8Array(Math.min(block, size));
   let buf: Uint8Array = cache.subarray(0, 0);
   return {
     size,

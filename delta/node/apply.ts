@@ -1,20 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  type ApplyLimits,
-  applyPatch,
-  DEFAULT_LIMITS,
-  DeltaError,
-  decodeHead,
-  hex,
-  type PatchHead,
-  sameBytes,
-} from '../core/index.js';
+// Narrow imports, not core/index.js: apply loads neither create's diffing code nor the image
+// model (start-up memory counts against the device's budget).
+import { DeltaError, hex, sameBytes } from '../core/errors.js';
+import { applyPatch } from '../core/patch/apply.js';
+import { decodeHead, type PatchHead } from '../core/patch/format.js';
+import { type ApplyLimits, DEFAULT_LIMITS } from '../core/patch/limits.js';
 import { inFile } from './errors.js';
 import { type FileSource, openFileSource } from './file-source.js';
 import { nodeSha256, sha256File } from './hash.js';
-import { gunzipToFile } from './input.js';
 import { TempFile } from './temp-file.js';
 import { WriteBuffer } from './write-buffer.js';
 
@@ -76,6 +71,7 @@ export async function applyPatchFile(
     if (head.source.gzip) {
       layerPath = join(dirname(outPath), `.aloft-tmp-old-${randomBytes(4).toString('hex')}.tar`);
       cleanup.push(() => rmSync(layerPath, { force: true }));
+      const { gunzipToFile } = await import('./input.js');
       await gunzipToFile(oldPath, layerPath);
     }
     const old = openFileSource(layerPath);

@@ -1,4 +1,4 @@
-import { DeltaError, isDeltaError } from '../core/index.js';
+import { DeltaError, isDeltaError } from '../core/errors.js';
 
 /** Puts the file a failure is about in front of the message: "PATCH p.aloft: ...". */
 export function inFile(label: string, path: string, e: unknown): unknown {

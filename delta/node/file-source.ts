@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import type { RandomAccess } from '../core/index.js';
-import { DeltaError } from '../core/index.js';
+import { DeltaError } from '../core/errors.js';
+import type { RandomAccess } from '../core/io.js';
 
 /** A file as a RandomAccess: positional reads on demand, so nothing is held but what is asked. */
 export interface FileSource extends RandomAccess {

@@ -1,12 +1,13 @@
 // Rebuilds the output from OLD and a patch, streaming: output leaves through `sink` as it is
 // made, so memory holds the old tar's meta and one changed file (with its old version), never the
 // layer. Every rebuilt file and the whole output are hash-checked before apply returns.
-import { decodeControls, isBsdiffError } from '../bsdiff/index.js';
+import { isBsdiffError } from '../bsdiff/index.js';
 import { DeltaError, hex, sameBytes } from '../errors.js';
 import type { Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';
 import { regionSource } from '../io-cache.js';
 import { StreamReader } from '../zstd/index.js';
+import { EncodedControls } from './control-cursor.js';
 import { type DecodedHead, GZIP_FORMAT_VERSION, type StreamName } from './format.js';
 import { rebuildGzipEntry } from './gzip-entry.js';
 import type { ApplyLimits } from './limits.js';
@@ -36,6 +37,7 @@ export interface ApplyInput {
 }
 
 const COPY_CHUNK = 1 << 16;
+const OLD_BLOCK = 1 << 16;
 const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
 
 export function applyPatch(input: ApplyInput): void {
@@ -59,6 +61,8 @@ export function applyPatch(input: ApplyInput): void {
 
   const target = head.target.size;
   const copyBuf = new Uint8Array(COPY_CHUNK);
+  // One read-ahead cache for every changed file's OLD region (one at a time).
+  const oldCache = new Uint8Array(OLD_BLOCK);
   const outHash = sha256();
   let written = 0;
   const emit = (chunk: Uint8Array) => {
@@ -82,9 +86,8 @@ export function applyPatch(input: ApplyInput): void {
       );
     if (lengths.diff > size || lengths.extra > size) throw invalid('bsdiff streams longer than their file');
     try {
-      const controls = decodeControls(ctrl.read(lengths.ctrl), { maxEntries: size + 1 });
       streamBspatch({
-        controls,
+        controls: new EncodedControls(ctrl.read(lengths.ctrl), size + 1),
         old: oldRegion,
         diff,
         extra,
@@ -157,7 +160,7 @@ export function applyPatch(input: ApplyInput): void {
       const r = layout.regions[item.oldIndex];
       const c = checked(item.sha256, `file #${i}`);
       const start = written;
-      patchFile(regionSource(old, r.offset, r.size), item, item.size, c.out);
+      patchFile(regionSource(old, r.offset, r.size, OLD_BLOCK, oldCache), item, item.size, c.out);
       if (written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
       c.done();
     } else if (item.op === OP_LITERAL) {

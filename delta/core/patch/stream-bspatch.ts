@@ -7,13 +7,14 @@ import type { BsdiffControl } from '../bsdiff/index.js';
 import { DeltaError } from '../errors.js';
 import type { RandomAccess } from '../io.js';
 import type { StreamReader } from '../zstd/index.js';
+import { arrayControls, type ControlSource } from './control-cursor.js';
 
 const CHUNK = 1 << 16;
 const corrupt = (message: string) => new DeltaError('DELTA_PATCH_INVALID', `bsdiff entry: ${message}`);
 
 /** Every control checked against OLD, NEW and the stream lengths before any byte is written. */
 export function checkControls(
-  controls: BsdiffControl[],
+  list: BsdiffControl[] | ControlSource,
   oldSize: number,
   newSize: number,
   diffLen: number,
@@ -23,8 +24,10 @@ export function checkControls(
   let oldPos = 0;
   let d = 0;
   let e = 0;
-  for (let i = 0; i < controls.length; i++) {
-    const { add, copy, seek } = controls[i];
+  const controls = Array.isArray(list) ? arrayControls(list) : list;
+  controls.rewind();
+  for (let i = 0; controls.next(); i++) {
+    const { add, copy, seek } = controls;
     if (!Number.isSafeInteger(add) || !Number.isSafeInteger(copy) || !Number.isSafeInteger(seek))
       throw corrupt(`control ${i} is not a safe integer`);
     if (add < 0 || copy < 0) throw corrupt(`control ${i} has a negative length`);
@@ -49,7 +52,8 @@ export function checkControls(
 export type AddBytes = (diff: Uint8Array, old: Uint8Array) => Uint8Array;
 
 export interface StreamPatchInput {
-  readonly controls: BsdiffControl[];
+  /** Decoded controls, or a cursor over the encoded list (apply's path: no objects per control). */
+  readonly controls: BsdiffControl[] | ControlSource;
   /** OLD region: read(offset within the region, length). */
   readonly old: RandomAccess;
   readonly diff: StreamReader;
@@ -62,26 +66,31 @@ export interface StreamPatchInput {
 }
 
 export function streamBspatch(input: StreamPatchInput): void {
-  const { controls, old, diff, extra, sink, addBytes } = input;
+  const { old, diff, extra, sink, addBytes } = input;
+  const controls = Array.isArray(input.controls) ? arrayControls(input.controls) : input.controls;
   checkControls(controls, old.size, input.newSize, input.diffLen, input.extraLen);
+  controls.rewind();
   // One reused buffer: sinks consume each chunk before returning (hash, copy to the writer).
   const sum = new Uint8Array(CHUNK);
   let oldPos = 0;
-  for (const { add, copy, seek } of controls) {
-    let at = oldPos;
-    if (add > 0)
-      diff.pipe(add, (d) => {
-        for (let o = 0; o < d.length; o += CHUNK) {
-          const n = Math.min(CHUNK, d.length - o);
-          const base = old.read(at, n);
-          if (addBytes) sink(addBytes(d.subarray(o, o + n), base));
-          else {
-            for (let k = 0; k < n; k++) sum[k] = d[o + k] + base[k];
-            sink(sum.subarray(0, n));
-          }
-          at += n;
-        }
-      });
+  let at = 0;
+  // One sink for every control (a closure per control was young-generation churn).
+  const addSink = (d: Uint8Array) => {
+    for (let o = 0; o < d.length; o += CHUNK) {
+      const n = Math.min(CHUNK, d.length - o);
+      const base = old.read(at, n);
+      if (addBytes) sink(addBytes(d.subarray(o, o + n), base));
+      else {
+        for (let k = 0; k < n; k++) sum[k] = d[o + k] + base[k];
+        sink(sum.subarray(0, n));
+      }
+      at += n;
+    }
+  };
+  while (controls.next()) {
+    const { add, copy, seek } = controls;
+    at = oldPos;
+    if (add > 0) diff.pipe(add, addSink);
     if (copy > 0) extra.pipe(copy, sink);
     oldPos += add + seek;
   }

@@ -303,7 +303,9 @@ export class ZstdDecoder {
       if (bits.bitPos < 0) throw corrupt('sequence bit stream is cut short');
       if (ll > litSize - litPos) throw corrupt('sequences use more literals than the block has');
       if (out + ll + ml > limit) throw this.tooLong(out + ll + ml - start);
-      buf.set(lit.subarray(litPos, litPos + ll), out);
+      // Short runs by hand: a subarray per sequence was most of apply's garbage.
+      if (ll > 32) buf.set(lit.subarray(litPos, litPos + ll), out);
+      else for (let k = 0; k < ll; k++) buf[out + k] = lit[litPos + k];
       out += ll;
       litPos += ll;
       if (offset === 0 || offset > history + (out - start) || offset > this.windowSize)
