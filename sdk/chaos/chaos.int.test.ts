@@ -14,6 +14,7 @@ import {
   inspect,
   medianRtt,
   pidOf,
+  pingCounts,
   postForm,
   qdiscs,
   removeTestContainers,
@@ -146,6 +147,38 @@ describe('chaos engine on the real Docker Engine', () => {
     await remove('combo');
     expect(await hasChain(target)).toBe(false);
     expect(await qdiscs(target)).not.toMatch(/a10f:/);
+  });
+
+  it('partition cuts the target off and duplicate doubles its packets; both end on delete', async () => {
+    const target = await startTarget({ [`part-${runId}`]: '' });
+    expect(await pingCounts(target, 5)).toEqual({ received: 5, duplicates: 0 });
+    await create([
+      ['name', 'part1'],
+      ['criteria', `part-${runId}`],
+      ['failures', 'partition'],
+    ]);
+    expect(await waitFor(() => events().find(injected('part1', target)), 45_000)).toMatchObject({
+      result: 'ok',
+    });
+    expect((await pingCounts(target, 5)).received).toBe(0);
+    await remove('part1');
+    expect(await pingCounts(target, 5)).toEqual({ received: 5, duplicates: 0 });
+
+    await create([
+      ['name', 'dup1'],
+      ['criteria', `part-${runId}`],
+      ['failures', 'duplicate:100%'],
+    ]);
+    expect(await waitFor(() => events().find(injected('dup1', target)), 45_000)).toMatchObject({
+      result: 'ok',
+    });
+    const dup = await pingCounts(target, 5);
+    // Every echo request leaves twice, so every reply comes twice.
+    expect(dup.duplicates).toBeGreaterThanOrEqual(4);
+    await remove('dup1');
+    expect(await pingCounts(target, 5)).toEqual({ received: 5, duplicates: 0 });
+    expect(await hasChain(target)).toBe(false);
+    expect(await helpers(target)).toBe(0);
   });
 
   it('leaves a pre-existing qdisc it did not create untouched (and refuses to replace it)', async () => {

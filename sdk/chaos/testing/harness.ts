@@ -102,6 +102,20 @@ export async function medianRtt(id: string, count = 9): Promise<number> {
   return times[Math.floor(times.length / 2)];
 }
 
+/** Pings the bridge gateway from inside the target: echo replies received, and duplicates among them. */
+export async function pingCounts(id: string, count = 10): Promise<{ received: number; duplicates: number }> {
+  const gw = Object.values((await inspect(id)).NetworkSettings.Networks)[0]?.Gateway || '172.17.0.1';
+  const r = await run(
+    'docker',
+    ['exec', id, 'ping', '-c', String(count), '-i', '0.2', '-W', '2', gw],
+    60_000,
+  );
+  // Counted from the reply lines: a partitioned sender may get EPERM and print no summary.
+  const replies = r.stdout.split('\n').filter((l) => / bytes from /.test(l));
+  const duplicates = replies.filter((l) => l.includes('(DUP!)')).length;
+  return { received: replies.length - duplicates, duplicates };
+}
+
 export async function hasChain(id: string): Promise<boolean> {
   const r = await run('nsenter', ['-t', String(await pidOf(id)), '-n', 'iptables', '-w', '-S', CHAIN_OUT]);
   return r.status === 0;
