@@ -1,13 +1,15 @@
 // The `io` import as delta/core's ports, batched. Every call across the component boundary costs
 // tens of microseconds in a JS host (jco's glue), more than copying 64 KiB, and the core reads
-// and writes in pieces of at most 64 KiB: forward reads are served from a 1 MiB read-ahead window
-// and output leaves in pieces of up to 1 MiB.
+// and writes in pieces of at most 64 KiB: forward reads are served from a 256 KiB read-ahead
+// window (larger windows fetch bytes a bsdiff'd file never uses) and output leaves in pieces of up
+// to 1 MiB.
 import io from 'aloft:engine/io@0.1.0';
 import type { RandomAccess } from './delta-core.js';
 
 export type Blob = 'old' | 'patch';
 
-const WINDOW = 1 << 20;
+const WINDOW = 1 << 18;
+const BATCH = 1 << 20;
 /** A read this far past the previous one still counts as going forward (a tar header skipped). */
 const SKIP = 1 << 16;
 
@@ -39,7 +41,7 @@ export function hostBlob(blob: Blob, size: number): RandomAccess {
 
 /** The output sink: chunks are copied into a 1 MiB batch that leaves when full and at flush(). */
 export function hostSink(): { sink: (chunk: Uint8Array) => void; flush: () => void } {
-  const batch = new Uint8Array(WINDOW);
+  const batch = new Uint8Array(BATCH);
   let used = 0;
   const flush = () => {
     if (used) io.write(batch.subarray(0, used));
