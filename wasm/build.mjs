@@ -92,6 +92,14 @@ const namedWitImports = {
   },
 };
 
+/** `cbor-x` (encoder and decoder) -> wasm/src/cbor-decode-only.ts: see that file for why. */
+const decodeOnlyCbor = {
+  name: 'aloft-decode-only-cbor',
+  resolveId(id) {
+    return id === 'cbor-x' ? join(root, 'wasm/src/cbor-decode-only.ts') : null;
+  },
+};
+
 async function bundle(engine) {
   const { rolldown } = await import('rolldown');
   const bundler = await rolldown({
@@ -101,7 +109,7 @@ async function bundle(engine) {
     platform: 'neutral',
     resolve: { conditionNames: ['import', 'default'], mainFields: ['module', 'main'] },
     treeshake: true,
-    plugins: VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : [],
+    plugins: [decodeOnlyCbor, ...(VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : [])],
     // WIT imports are provided by the component runtime, not bundled.
     external: VARIANTS[engine].runtime === 'starlingmonkey' ? [] : [/^aloft:engine\//],
     logLevel: 'warn',
