@@ -52,7 +52,7 @@ export async function runCreate(argv: string[]): Promise<number> {
     const s = summary.stats;
     const what =
       s.kind === 'tar'
-        ? `tar, ${s.files} files: ${s.referenced} same, ${s.diffed} diffed, ${s.literal} new`
+        ? `tar, ${s.files} files: ${s.referenced} same, ${s.diffed} diffed, ${s.gzip} gzip, ${s.literal} new`
         : 'whole file';
     process.stdout.write(
       `${values.output}: ${humanBytes(summary.patchSize)} (${(summary.ratio * 100).toFixed(2)}% of NEW), ${what}, ${summary.seconds.toFixed(2)} s\n`,

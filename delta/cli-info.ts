@@ -22,7 +22,7 @@ export async function runInfo(argv: string[]): Promise<number> {
       `  kind      ${info.kind === 'tar' ? 'tar layer, file by file' : 'whole file (one bsdiff)'}`,
       `  source    sha256 ${info.source.sha256} ${info.source.size} bytes${info.source.gzip ? ' (gzip)' : ''}`,
       `  target    sha256 ${info.target.sha256} ${info.target.size} bytes${info.target.gzip ? ' (NEW was gzip: OUT is the uncompressed tar inside it)' : ''}`,
-      `  entries   ${info.entries.referenced} same, ${info.entries.diffed} diffed, ${info.entries.literal} new; meta ${info.entries.meta}`,
+      `  entries   ${info.entries.referenced} same, ${info.entries.diffed} diffed, ${info.entries.gzip} gzip (content diffed), ${info.entries.literal} new; meta ${info.entries.meta}`,
       `  streams   ${Object.entries(info.streams)
         .map(([k, v]) => `${k} ${humanBytes(v.compressedSize)}/${humanBytes(v.rawSize)}`)
         .join(', ')}`,
