@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Builds the Aloft engine component: wasm/build/engine.wasm.
+// Builds the Aloft engine component: wasm/build/engine-<variant>.wasm.
 //
-//   node wasm/build.mjs [--engine qjs|qjs-hosted-hash|starlingmonkey|all] [--force]
+//   node wasm/build.mjs [--engine qjs-kernels|qjs|qjs-hosted-hash|starlingmonkey|all] [--force]
+//
+// The shipped component is qjs-kernels (the default): the QuickJS engine with SHA-256 and
+// bspatch's add compiled from C (wasm/kernels) inside it, importing only `io`.
 //
 // 1. rolldown bundles wasm/src/component.ts with the SAME TypeScript the Node path runs
 //    (sdk/policy, delta/core) into one ES module: there is no second implementation.
@@ -11,7 +14,9 @@
 //    the world that also borrows SHA-256 from the host (see wit/aloft.wit). StarlingMonkey
 //    (componentize-js) is kept for the benchmark: about 12 MB and it needs WASI, which is why
 //    it is not the default.
-// 3. A stamp (hash of every input and tool version) lets tests skip the build when nothing
+// 3. For qjs-kernels: clang compiles wasm/kernels (wasm/kernels.mjs), and wasm/compose.mjs wires
+//    the kernels into the engine's core wiring (shared memory) and composes the result.
+// 4. A stamp (hash of every input and tool version) lets tests skip the build when nothing
 //    changed; the output is written to a temp name and renamed, never left half-written.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -187,7 +192,7 @@ export async function buildComponent({ engine = 'qjs', force = false, log = () =
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const i = args.indexOf('--engine');
-  const wanted = i >= 0 ? args[i + 1] : 'qjs';
+  const wanted = i >= 0 ? args[i + 1] : 'qjs-kernels';
   if (wanted !== 'all' && !(wanted in VARIANTS)) {
     process.stderr.write(
       `build:wasm: --engine must be ${Object.keys(VARIANTS).join(', ')} or all, not ${wanted}\n`,

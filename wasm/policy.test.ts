@@ -37,7 +37,8 @@ function componentOutcome(
 let component: LoadedComponent;
 let engine: PolicyEngine;
 beforeAll(async () => {
-  component = await loadComponent('qjs');
+  // The shipped component: QuickJS with the C kernels composed inside.
+  component = await loadComponent('qjs-kernels');
   engine = componentPolicy(component);
 }, 240_000);
 
