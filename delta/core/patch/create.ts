@@ -44,6 +44,8 @@ export interface CreateInput {
   readonly mode?: 'auto' | 'file';
   /** false: never rebuild .gz files from their content (then the patch stays format 1). */
   readonly gzip?: boolean;
+  /** The diff port (default: the kernel's bsdiff); a host may answer from diffs it made ahead. */
+  readonly bsdiff?: (oldBytes: Uint8Array, newBytes: Uint8Array) => BsdiffStreams;
   readonly progress?: (done: number, total: number) => void;
 }
 
@@ -99,6 +101,7 @@ export function createPatch(input: CreateInput): CreateResult {
   const oldL = oldLayout as TarLayout;
   const newL = newLayout as TarLayout;
 
+  const diff = input.bsdiff ?? bsdiff;
   const streams: Record<StreamName, Uint8Array[]> = { table: [], ctrl: [], diff: [], extra: [], lit: [] };
   const addBsdiff = (s: BsdiffStreams) => {
     const ctrl = encodeControls(s.controls);
@@ -111,7 +114,7 @@ export function createPatch(input: CreateInput): CreateResult {
   // Meta: a bsdiff against the old meta when that compresses smaller than the meta itself.
   let meta: MetaOp = { op: 'literal', size: newL.meta.length };
   if (newL.meta.length) {
-    const s = bsdiff(oldL.meta, newL.meta);
+    const s = diff(oldL.meta, newL.meta);
     const asDiff = concatBytes([encodeControls(s.controls), s.diff, s.extra]);
     if (input.compress(asDiff, { fast: true }).length < input.compress(newL.meta, { fast: true }).length)
       meta = { op: 'bsdiff', size: newL.meta.length, ...addBsdiff(s) };
@@ -147,9 +150,9 @@ export function createPatch(input: CreateInput): CreateResult {
       return { op: OP_REF, metaBefore: r.metaBefore, oldIndex: m.old };
     }
     const oldData = m.how === 'diff' ? slice(input.old, oldL.regions[m.old]) : undefined;
-    const s = oldData && bsdiff(oldData, data);
+    const s = oldData && diff(oldData, data);
     // A .gz file gzip made: diff its content instead, when that is cheaper than the bytes.
-    const gz = input.gzip === false || kind !== 'tar' ? undefined : planGzip(data, oldData, bsdiff, fastSize);
+    const gz = input.gzip === false || kind !== 'tar' ? undefined : planGzip(data, oldData, diff, fastSize);
     if (gz && gz.cost < (s ? streamsCost(s, fastSize) : fastSize(data))) {
       gzipped++;
       streams.lit.push(gz.recipe.header);
