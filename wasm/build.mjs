@@ -53,6 +53,11 @@ async function files(path) {
 /** Hash of every input file's path and content plus the engine: the cache key. */
 export async function inputStamp(engine) {
   const h = createHash('sha256').update(`engine=${engine}\n`);
+  // The kernels are compiled here: a different clang is a different component.
+  if (VARIANTS[engine]?.kernels) {
+    const { clangVersion } = await import('./kernels.mjs');
+    h.update(`clang=${clangVersion()}\n`);
+  }
   for (const p of (await Promise.all(INPUTS.map(files))).flat()) {
     h.update(`${p}\n`).update(await readFile(join(root, p)));
   }

@@ -79,6 +79,15 @@ function clang(flags, sources) {
   }
 }
 
+/** `clang --version`'s first line, or 'missing' (the build then fails with a clear message). */
+export function clangVersion() {
+  try {
+    return execFileSync('clang', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  } catch {
+    return 'missing';
+  }
+}
+
 /** Core module of the kernel component: its own memory and wasi-libc's allocator. */
 export const compileKernels = () => clang(CFLAGS, SOURCES);
 
