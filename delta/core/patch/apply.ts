@@ -63,6 +63,7 @@ export function applyPatch(input: ApplyInput): void {
   const copyBuf = new Uint8Array(COPY_CHUNK);
   // One read-ahead cache for every changed file's OLD region (one at a time).
   const oldCache = new Uint8Array(OLD_BLOCK);
+  const scratch = new Uint8Array(COPY_CHUNK);
   const outHash = sha256();
   let written = 0;
   const emit = (chunk: Uint8Array) => {
@@ -96,6 +97,7 @@ export function applyPatch(input: ApplyInput): void {
         extraLen: lengths.extra,
         sink: out,
         addBytes: input.addBytes,
+        scratch,
       });
     } catch (e) {
       if (isBsdiffError(e)) throw invalid(`bsdiff entry: ${e.message}`);

@@ -70,7 +70,7 @@ export class ZstdDecoder {
   private pos = 0;
   /** Bytes decoded in this frame (offsets may not reach before its start). */
   private total = 0;
-  private readonly literals = new Uint8Array(MAX_BLOCK + 8);
+  private readonly literals: Uint8Array;
   private readonly huffman = new HuffmanTable();
   private hasHuffman = false;
   private readonly ll = new FseTable(9, 35);
@@ -94,6 +94,8 @@ export class ZstdDecoder {
     private readonly contentLimit = Number.MAX_SAFE_INTEGER,
   ) {
     this.blockMax = Math.min(MAX_BLOCK, Math.max(windowSize, 1));
+    // Literals never exceed a block's output, nor the whole content of a small stream.
+    this.literals = new Uint8Array(Math.min(this.blockMax, contentLimit) + 8);
     this.buf = new Uint8Array(
       contentLimit <= windowSize ? contentLimit : windowSize + Math.min(SLACK, 2 * this.blockMax),
     );
@@ -186,6 +188,8 @@ export class ZstdDecoder {
     }
     if (p > end) throw corrupt('literals header is cut short');
     if (regen > this.blockMax) throw corrupt('literals larger than the block maximum');
+    // Every literal is output, so more than the content's size cannot be right.
+    if (regen > this.literals.length - 8) throw corrupt('decompresses to more than its declared size');
     const lit = this.literals;
     if (litType === 0) {
       if (p + regen > end) throw corrupt('raw literals are cut short');
@@ -278,7 +282,8 @@ export class ZstdDecoder {
       const mlCode = mlT.symbol[mlS];
       const llCode = llT.symbol[llS];
       if (ofCode > 31 || mlCode > 52 || llCode > 35) throw corrupt('sequence code out of range');
-      let offset = ofCode === 0 ? 1 : 2 ** ofCode + bits.read(ofCode);
+      // Shifts, not 2 **: keeps the value an int (a double here was a heap number per sequence).
+      let offset = (ofCode < 30 ? 1 << ofCode : 2 ** ofCode) + bits.read(ofCode);
       const ml = ML_BASE[mlCode] + bits.read(ML_BITS[mlCode]);
       const ll = LL_BASE[llCode] + bits.read(LL_BITS[llCode]);
       if (offset > 3) {
