@@ -206,6 +206,9 @@ export function inflateRaw(
         if (d >= len) {
           out.copyWithin(outLen, from, from + len);
           outLen = end;
+        } else if (d === 1) {
+          out.fill(out[from], outLen, end);
+          outLen = end;
         } else while (outLen < end) out[outLen++] = out[from++];
       }
     }
