@@ -55,6 +55,7 @@ const { values } = parseArgs({
     old: { type: 'string' },
     patch: { type: 'string' },
     expect: { type: 'string' },
+    prepare: { type: 'string' },
   },
 });
 
@@ -158,10 +159,17 @@ async function main(): Promise<void> {
   const layerMB = head.target.size / 1e6;
   const script = join(root, 'dist/bench/wasm.js');
   const kinds = ['node-core', 'node-core-noble', 'node-file', ...values.engines!.split(',')];
-  // Build and transpile every component here first, so a child's peak RSS and instantiate time
-  // are the component's, not the build's (componentize, jco print/parse).
-  for (const kind of kinds.filter((k) => !k.startsWith('node')))
-    await loadComponent(kind as EngineKind).catch(() => undefined);
+  // Build and transpile every component first, in a child of its own, so a measuring child's
+  // peak RSS and instantiate time are the component's, not the build's (componentize, jco
+  // print/parse). Not in this process: Linux carries the peak RSS across fork+exec into children.
+  execFileSync(
+    process.execPath,
+    [script, '--prepare', kinds.filter((k) => !k.startsWith('node')).join(',')],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 1_200_000,
+    },
+  );
   const results: Record<string, ChildResult> = {};
   const failed: Record<string, string> = {};
   for (const kind of kinds) {
@@ -230,5 +238,8 @@ async function main(): Promise<void> {
     writeFileSync(values.json, JSON.stringify({ layerMB, patchBytes: patch.length, rows, failed }, null, 2));
 }
 
-if (values.child) await child(values.child);
+if (values.prepare) {
+  for (const kind of values.prepare.split(',').filter(Boolean))
+    await loadComponent(kind as EngineKind).catch((e) => process.stderr.write(`${kind}: ${e}\n`));
+} else if (values.child) await child(values.child);
 else await main();
