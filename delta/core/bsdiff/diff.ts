@@ -26,7 +26,10 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
   const newSize = nw.length;
   const sa = suffixArray(old);
   const rank = inverse(sa);
-  const bucket = prefixBuckets(old);
+  // Small OLDs search from 1-byte buckets: the 2-byte table (65536 entries) costs more to set
+  // up than it saves (libc6 has 273 changed files, most of them small).
+  const narrow = oldSize < NARROW_BUCKETS_BELOW;
+  const bucket = narrow ? prefixBuckets1(old) : prefixBuckets(old);
   const db = new Uint8Array(newSize);
   const controls: BsdiffControl[] = [];
 
@@ -100,7 +103,11 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
         // Binary search over the suffix array.
         st = 0;
         en = oldSize;
-        if (newRest >= 2) {
+        if (narrow) {
+          const key = nw[scan];
+          st = bucket[key] - 1;
+          en = Math.min(bucket[key + 1], oldSize);
+        } else if (newRest >= 2) {
           // Start inside the 2-byte bucket: saves the ~16 most cache-missing search steps.
           const key = (nw[scan] << 8) | nw[scan + 1];
           st = bucket[key] - 1;
@@ -237,6 +244,18 @@ function inverse(sa: Int32Array): Int32Array {
   const rank = new Int32Array(sa.length);
   for (let i = 0; i < sa.length; i++) rank[sa[i]] = i;
   return rank;
+}
+
+/** OLD size from which the match search starts in 2-byte buckets. */
+export const NARROW_BUCKETS_BELOW = 1 << 16;
+
+/** bucket[c] = index in the suffix array of the first suffix whose first byte is >= c. */
+function prefixBuckets1(old: Uint8Array): Int32Array {
+  const bucket = new Int32Array(257);
+  for (let i = 0; i < old.length; i++) bucket[old[i] + 1]++;
+  bucket[0] = 1; // the empty suffix
+  for (let c = 1; c <= 256; c++) bucket[c] += bucket[c - 1];
+  return bucket;
 }
 
 /**
