@@ -113,6 +113,9 @@ export function readFseTable(
     }
     count--;
     remaining -= count < 0 ? -count : count;
+    // Cannot happen for any bit pattern (count ≤ remaining - 1 by construction); kept so a
+    // mistake here ends in an error rather than an endless threshold loop.
+    if (remaining < 1) throw corrupt('FSE distribution overflows its table');
     norm[s++] = count;
     if (count === 0) {
       // Runs of zero-probability symbols: 2-bit repeat counts, 3 meaning "and more".
