@@ -20,6 +20,8 @@ export type DiffPort = (oldBytes: Uint8Array, newBytes: Uint8Array) => BsdiffStr
 export const MIN_PARALLEL_BYTES = 4 << 20;
 /** A worker that has not picked up its batch this long after this thread finished is presumed dead. */
 const START_GRACE_MS = 5000;
+/** ...and one still busy this long after (or 4x this thread's own time, if more). */
+const BUSY_LIMIT_MS = 120_000;
 
 /** Extra diff threads by default: one when the machine has a second core, ALOFT_DIFF_WORKERS overrides. */
 export const defaultDiffWorkers = (): number => {
@@ -107,12 +109,18 @@ function diffOnTwoThreads(local: Pair[], batch: Pair[]): boolean {
       jobs,
       jobs.flatMap((j) => [j.old.buffer as ArrayBuffer, j.nw.buffer as ArrayBuffer]),
     );
+    const started = performance.now();
     for (const p of local) p.streams = bsdiff(p.old, p.nw);
     const localDone = performance.now();
+    // A worker that died (say, out of memory) never says so to a thread blocked here: past a
+    // generous bound this thread diffs the batch itself.
+    const busyLimit = Math.max(BUSY_LIMIT_MS, 4 * (localDone - started));
     for (;;) {
       const s = Atomics.load(state, 0);
       if (s === STATE_DONE) break;
-      if (s === STATE_IDLE && performance.now() - localDone > START_GRACE_MS) return false;
+      const waited = performance.now() - localDone;
+      if (s === STATE_IDLE && waited > START_GRACE_MS) return false;
+      if (waited > busyLimit) return false;
       Atomics.wait(state, 0, s, 100);
     }
     const reply = receiveMessageOnPort(port1)?.message as { answers?: DiffAnswer[] } | undefined;
