@@ -1,8 +1,12 @@
 import { writeSync } from 'node:fs';
 
-/** Gathers small writes (tar headers are 512 bytes) into larger ones. */
+/**
+ * Gathers small writes (tar headers are 512 bytes) into larger ones. 64 KiB: apply's chunks are
+ * at most that, and a bigger buffer only adds to peak RSS (writes are synchronous, so there is
+ * never more than one buffer in flight: the backpressure is the write itself).
+ */
 export class WriteBuffer {
-  private buf = new Uint8Array(1 << 18);
+  private buf = new Uint8Array(1 << 16);
   private fill = 0;
   constructor(private readonly fd: number) {}
 
