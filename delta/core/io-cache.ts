@@ -15,12 +15,15 @@ export function regionSource(
   shared?: Uint8Array,
 ): RandomAccess {
   let start = -1;
-  const cache = shared && shared.length >= block ? shared : new Uint8Array(Math.min(block, size));
-  let buf: Uint8Array = cache.subarray(0, 0);
+  // Allocated on the first read(): callers that only use readInto never need it.
+  let cache: Uint8Array | undefined;
+  let buf: Uint8Array = new Uint8Array(0);
   return {
     size,
+    readInto: (target, pos) => readInto(source, target, offset + pos),
     read(pos, length) {
       if (length > block) return source.read(offset + pos, length);
+      cache ??= shared && shared.length >= block ? shared : new Uint8Array(Math.min(block, size));
       if (start < 0 || pos < start || pos + length > start + buf.length) {
         start = pos;
         buf = cache.subarray(0, Math.min(block, size - pos));

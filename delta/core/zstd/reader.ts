@@ -23,8 +23,9 @@ export interface StreamSpec {
 const STORED_CHUNK = 1 << 16;
 
 export class StreamReader {
-  private queue: Uint8Array[] = [];
-  private queued = 0;
+  /** Unread bytes are cur[curPos, cur.length): a view of the decoder's window or `stored`. */
+  private cur: Uint8Array = new Uint8Array(0);
+  private curPos = 0;
   private produced = 0;
   private consumed = 0;
   private wirePos: number;
@@ -87,31 +88,56 @@ export class StreamReader {
       throw this.corrupt(`an entry asks for ${n} bytes but only ${this.remaining} remain`);
     let left = n;
     while (left > 0) {
-      if (this.spec.codec === CODEC_STORED) {
-        const k = Math.min(left, this.stored.length);
-        const view = this.stored.subarray(0, k);
-        readInto(this.patch, view, this.wirePos);
-        sink(view);
-        this.wirePos += k;
-        left -= k;
-        this.consumed += k;
-        continue;
-      }
-      while (this.queued === 0) this.refill();
-      const head = this.queue[0];
-      const k = Math.min(left, head.length);
-      sink(head.subarray(0, k));
-      if (k === head.length) this.queue.shift();
-      else this.queue[0] = head.subarray(k);
-      this.queued -= k;
+      const k = this.take(left);
+      sink(this.cur.subarray(this.curPos, this.curPos + k));
+      this.skip(k);
       left -= k;
-      this.consumed += k;
     }
+  }
+
+  /**
+   * For loops that must not allocate per call (bspatch): makes at least one byte available
+   * and returns how many (at most `max`, ≥ 1) are at `buffer[offset...]`; `skip` consumes them.
+   * The caller keeps within `remaining` (pipe checks that for a whole entry).
+   */
+  take(max: number): number {
+    if (this.curPos === this.cur.length) {
+      if (this.remaining <= 0) throw this.corrupt('ends before its declared size');
+      this.fill();
+    }
+    return Math.min(max, this.cur.length - this.curPos);
+  }
+
+  get buffer(): Uint8Array {
+    return this.cur;
+  }
+
+  get offset(): number {
+    return this.curPos;
+  }
+
+  skip(k: number): void {
+    this.curPos += k;
+    this.consumed += k;
   }
 
   /** After the last entry: the stream must be used up exactly. */
   finish(): void {
     if (this.remaining !== 0) throw this.corrupt(`${this.remaining} bytes left unused`);
+  }
+
+  private fill(): void {
+    if (this.spec.codec === CODEC_STORED) {
+      const k = Math.min(this.stored.length, this.spec.rawSize - this.produced);
+      const view = this.stored.subarray(0, k);
+      readInto(this.patch, view, this.wirePos);
+      this.wirePos += k;
+      this.produced += k;
+      this.cur = view;
+      this.curPos = 0;
+      return;
+    }
+    while (this.curPos === this.cur.length) this.refill();
   }
 
   private refill(): void {
@@ -147,9 +173,10 @@ export class StreamReader {
     if (chunk.length === 0) return;
     this.produced += chunk.length;
     if (this.produced > this.spec.rawSize) throw this.corrupt('decompresses to more than its declared size');
-    // A view of the decoder's window: consumed before the next refill (pipe empties the queue).
-    this.queue.push(chunk);
-    this.queued += chunk.length;
+    // A view of the decoder's window: consumed before the next refill (take refills only when
+    // the current view is used up).
+    this.cur = chunk;
+    this.curPos = 0;
   }
 
   private corrupt(message: string): DeltaError {
