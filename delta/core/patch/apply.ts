@@ -1,6 +1,8 @@
 // Rebuilds the output from OLD and a patch, streaming: output leaves through `sink` as it is
-// made, so memory holds the old tar's meta and one changed file (with its old version), never the
-// layer. Every rebuilt file and the whole output are hash-checked before apply returns.
+// made. Memory holds the old and new tar meta (headers: ~1 KiB a file), one changed file's
+// encoded control list, the zstd windows (≤ 1 MiB each as create writes them) and a few 64 KiB
+// buffers; OLD, diff and extra are read as they are used, never whole (apply-memory.test.ts).
+// Every rebuilt file and the whole output are hash-checked before apply returns.
 import { isBsdiffError } from '../bsdiff/index.js';
 import { DeltaError, hex, sameBytes } from '../errors.js';
 import type { Sha256Factory } from '../hash.js';

@@ -9,7 +9,7 @@ export interface ApplyLimits {
   readonly maxTableBytes: number;
   /** Largest output (the rebuilt layer). */
   readonly maxTargetBytes: number;
-  /** Largest single file rebuilt by bsdiff (it is held in memory with its old version). */
+  /** Largest single file rebuilt by bsdiff (streamed; its control list is held in memory). */
   readonly maxFileBytes: number;
   /** Largest tar meta (headers, padding) held in memory. */
   readonly maxMetaBytes: number;
