@@ -88,7 +88,9 @@ export class EncodedControls implements ControlSource {
   }
 
   rewind(): void {
-    [this.pa, this.pc, this.ps] = this.starts;
+    this.pa = this.starts[0];
+    this.pc = this.starts[1];
+    this.ps = this.starts[2];
     this.index = 0;
   }
 
