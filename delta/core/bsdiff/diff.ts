@@ -25,7 +25,10 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
   const oldSize = old.length;
   const newSize = nw.length;
   const sa = suffixArray(old);
-  const rank = inverse(sa);
+  // The inverse costs a random-write pass over OLD: build it only once the scan has searched
+  // often enough to pay for it (relinked code does; mostly equal text rarely does).
+  let rank: Int32Array | undefined;
+  let searchesLeft = (oldSize >> 4) + 64;
   // Small OLDs search from 1-byte buckets: the 2-byte table (65536 entries) costs more to set
   // up than it saves (libc6 has 273 changed files, most of them small).
   const narrow = oldSize < NARROW_BUCKETS_BELOW;
@@ -69,7 +72,8 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
       const aLcp = prevStLcp - 1;
       const bPos = shifted && prevEnLcp > 0 ? prevEnPos + 1 : -1;
       const bLcp = prevEnLcp - 1;
-      if (shifted && prevLen >= 2) {
+      if (rank === undefined && --searchesLeft < 0) rank = inverse(sa);
+      if (rank !== undefined && shifted && prevLen >= 2) {
         // The previous match shifted by a byte shares prevLen - 1 bytes with new[scan..]: if
         // the insertion point sits right beside its rank q, two comparisons find it.
         const p = prevPos + 1;
