@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{delta,sdk,device,wasm,examples,bench}/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**', 'bench/.cache/**'],
           testTimeout: 60_000,
         },
       },
@@ -24,7 +24,7 @@ export default defineConfig({
               test: {
                 name: 'integration',
                 include: ['{delta,sdk,device,wasm,examples,bench}/**/*.int.test.ts'],
-                exclude: ['**/node_modules/**', '**/dist/**'],
+                exclude: ['**/node_modules/**', '**/dist/**', 'bench/.cache/**'],
                 globalSetup: ['./scripts/integration-setup.ts'],
                 testTimeout: 180_000,
                 hookTimeout: 300_000,
