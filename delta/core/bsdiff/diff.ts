@@ -17,7 +17,11 @@ import type { BsdiffControl, BsdiffStreams } from './types.js';
  * confirmed candidate is the same insertion point the binary search finds, so the decisions
  * (and the patch bytes) are exactly Percival's.
  */
-export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStreams {
+export function bsdiff(
+  oldBytes: Uint8Array,
+  newBytes: Uint8Array,
+  options: BsdiffOptions = {},
+): BsdiffStreams {
   if (!(oldBytes instanceof Uint8Array) || !(newBytes instanceof Uint8Array))
     throw new BsdiffError('DELTA_BAD_ARGUMENT', 'bsdiff takes two Uint8Arrays (old, new)');
   const old = oldBytes;
@@ -25,10 +29,19 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
   const oldSize = old.length;
   const newSize = nw.length;
   const sa = suffixArray(old);
-  // The inverse costs a random-write pass over OLD: build it only once the scan has searched
-  // often enough to pay for it (relinked code does; mostly equal text rarely does).
+  // The shortcut pays where the shifted previous match often is the answer (56% of the
+  // searches on mariadbd, 30% on python3.11 and 8% on esbuild's Go binary, where the inverse's
+  // random-write pass over OLD and failed tries cost more than they save). `hits` is a running estimate of that
+  // share, taken from every search's answer; the inverse is built once the share over all
+  // searches so far is high, and the shortcut is tried only while the running share stays so.
   let rank: Int32Array | undefined;
-  let searchesLeft = (oldSize >> 4) + 64;
+  const minSearches =
+    options.shortcut === 'always' ? -1 : options.shortcut === 'never' ? Infinity : (oldSize >> 4) + 64;
+  const buildAt = options.shortcut === 'always' ? -1 : BUILD_RANK_AT;
+  const tryAt = options.shortcut === 'always' ? -1 : TRY_SHORTCUT_AT;
+  let searches = 0;
+  let hitsSoFar = 0;
+  let hits = 0;
   // Small OLDs search from 1-byte buckets: the 2-byte table (65536 entries) costs more to set
   // up than it saves (libc6 has 273 changed files, most of them small).
   const narrow = oldSize < NARROW_BUCKETS_BELOW;
@@ -72,8 +85,10 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
       const aLcp = prevStLcp - 1;
       const bPos = shifted && prevEnLcp > 0 ? prevEnPos + 1 : -1;
       const bLcp = prevEnLcp - 1;
-      if (rank === undefined && --searchesLeft < 0) rank = inverse(sa);
-      if (rank !== undefined && shifted && prevLen >= 2) {
+      const eligible = shifted && prevLen >= 2;
+      if (rank === undefined && ++searches > minSearches && hitsSoFar > buildAt * searches)
+        rank = inverse(sa);
+      if (rank !== undefined && eligible && hits > tryAt) {
         // The previous match shifted by a byte shares prevLen - 1 bytes with new[scan..]: if
         // the insertion point sits right beside its rank q, two comparisons find it.
         const p = prevPos + 1;
@@ -145,6 +160,9 @@ export function bsdiff(oldBytes: Uint8Array, newBytes: Uint8Array): BsdiffStream
         len = len0;
         pos = sa[en];
       }
+      const hit = eligible && pos === prevPos + 1 ? 1 : 0;
+      hitsSoFar += hit;
+      hits += (hit - hits) / 256;
       prevScan = scan;
       prevPos = pos;
       prevLen = len;
@@ -249,6 +267,15 @@ function inverse(sa: Int32Array): Int32Array {
   for (let i = 0; i < sa.length; i++) rank[sa[i]] = i;
   return rank;
 }
+
+export interface BsdiffOptions {
+  /** The inverse-suffix-array shortcut: 'auto' (default) decides by how often it would hit; tests force it. */
+  readonly shortcut?: 'auto' | 'always' | 'never';
+}
+
+/** Shares of searches answered by the shifted previous match from which the shortcut pays. */
+const BUILD_RANK_AT = 0.4;
+const TRY_SHORTCUT_AT = 0.15;
 
 /** OLD size from which the match search starts in 2-byte buckets. */
 export const NARROW_BUCKETS_BELOW = 1 << 16;

@@ -8,7 +8,7 @@ export {
 } from './bsdiff40.js';
 export { type Bunzip2Limits, bunzip2 } from './bunzip2.js';
 export { decodeControls, encodeControls } from './controls.js';
-export { bsdiff } from './diff.js';
+export { type BsdiffOptions, bsdiff } from './diff.js';
 export { BsdiffError, type BsdiffErrorCode, isBsdiffError } from './errors.js';
 export { bspatch, bspatchChunks, PATCH_CHUNK_BYTES, validateStreams } from './patch.js';
 export { suffixArray } from './suffix-array.js';
