@@ -182,6 +182,7 @@ export function applyPatch(input: ApplyInput): void {
         limits,
         what: `file #${i}`,
         out: c.out,
+        bspatch: patchFile,
       });
       c.done();
     }

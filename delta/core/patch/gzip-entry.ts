@@ -6,14 +6,12 @@
 //
 // Memory: the content (rawSize) and, with an inflated base, the old file and its content, each
 // declared in the table and refused above limits.maxFileBytes before anything is allocated.
-import { decodeControls, isBsdiffError } from '../bsdiff/index.js';
 import { GZIP_LEVELS, gunzipMember, gzipRebuild } from '../deflate/index.js';
 import { DeltaError, isDeltaError } from '../errors.js';
 import { bytesSource, type RandomAccess } from '../io.js';
 import type { StreamReader } from '../zstd/index.js';
 import type { ApplyLimits } from './limits.js';
-import { streamBspatch } from './stream-bspatch.js';
-import { GZ_BASE_INFLATED, GZ_BASE_NONE, type GzipItem } from './table.js';
+import { type BsdiffLengths, GZ_BASE_INFLATED, GZ_BASE_NONE, type GzipItem } from './table.js';
 
 export interface GzipEntryInput {
   readonly item: GzipItem;
@@ -24,6 +22,13 @@ export interface GzipEntryInput {
   /** Which file, for messages. */
   readonly what: string;
   readonly out: (chunk: Uint8Array) => void;
+  /** apply's bspatch of one entry (its controls, diff and extra from the streams) into `out`. */
+  readonly bspatch: (
+    base: RandomAccess,
+    lengths: BsdiffLengths,
+    size: number,
+    out: (chunk: Uint8Array) => void,
+  ) => void;
 }
 
 const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
@@ -87,25 +92,10 @@ export function rebuildGzipEntry(input: GzipEntryInput): void {
 
   const content = new Uint8Array(item.rawSize);
   let at = 0;
-  try {
-    const controls = decodeControls(streams.ctrl.read(item.ctrl), { maxEntries: item.rawSize + 1 });
-    streamBspatch({
-      controls,
-      old: base,
-      diff: streams.diff,
-      extra: streams.extra,
-      newSize: item.rawSize,
-      diffLen: item.diff,
-      extraLen: item.extra,
-      sink: (c) => {
-        content.set(c, at);
-        at += c.length;
-      },
-    });
-  } catch (e) {
-    if (isBsdiffError(e)) throw invalid(`${what}: gzip content: ${e.message}`);
-    throw e;
-  }
+  input.bspatch(base, item, item.rawSize, (c) => {
+    content.set(c, at);
+    at += c.length;
+  });
   let written = 0;
   try {
     gzipRebuild({ header, level: item.level, content }, (c) => {
