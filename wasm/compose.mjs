@@ -81,13 +81,7 @@ export function spliceComponents(outer, nested) {
     pos = end;
   }
   if (i !== nested.length) throw new Error(`compose: ${nested.length} binaries for ${i} nested components`);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** The shipped component: the kernels inside, the engine beside them, only `io` imported. */

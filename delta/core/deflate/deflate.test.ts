@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isDeltaError, sameBytes } from '../errors.js';
+import { concatBytes } from '../io.js';
 import { gzipDeflate } from './deflate.js';
 import { crc32, gunzipMember, gzipRebuild, gzipRecipe } from './gzip.js';
 import { inflateRaw } from './inflate.js';
@@ -32,15 +33,7 @@ const text = (n: number, seed: number) => {
     s += `${WORDS[r() % WORDS.length]}${r() % 11 === 0 ? '.\n' : ' '}${r() % 97 === 0 ? r() : ''}`;
   return new TextEncoder().encode(s.slice(0, n));
 };
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 
 const cases: [string, Uint8Array][] = [
   ['empty', new Uint8Array(0)],

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../io.js';
 /** Deterministic generator for test data (the pure core has no Math.random; tests follow suit). */
 export function xorshift(seed: number): () => number {
   let x = seed | 0 || 1;
@@ -42,12 +43,4 @@ export function mutate(rnd: () => number, old: Uint8Array, edits: number): Uint8
   return cur;
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
