@@ -14,44 +14,25 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = ['kernels.c', 'sha256.c'];
 
 /** The flags are part of the build's inputs: wasm/build.mjs hashes this file into its stamp. */
+const COMMON = ['-isystem', '/usr/include/wasm32-wasi', '-O3', '-flto', '-mbulk-memory', '-msign-ext'];
+const CHECKS = ['-Wall', '-Werror'];
+const LINK = ['-Wl,--no-entry', '-Wl,--strip-all', '-Wl,--gc-sections'];
+
 const CFLAGS = [
   '--target=wasm32-wasi',
   '--sysroot=/usr',
-  '-isystem',
-  '/usr/include/wasm32-wasi',
-  '-O3',
-  '-flto',
-  '-mbulk-memory',
-  '-msign-ext',
-  '-Wall',
-  '-Werror',
+  ...COMMON,
+  ...CHECKS,
   '-nostartfiles',
   '-L/usr/lib/wasm32-wasi',
-  '-Wl,--no-entry',
-  '-Wl,--strip-all',
-  '-Wl,--gc-sections',
+  ...LINK,
 ];
 
 /**
  * The adapter (adapter.c) runs on the engine's own memory: no libc, the memory imported, and no
  * data segment or stack of its own, which assertSharesMemorySafely checks on the result.
  */
-const ADAPTER_FLAGS = [
-  '--target=wasm32',
-  '-nostdlib',
-  '-isystem',
-  '/usr/include/wasm32-wasi',
-  '-O3',
-  '-flto',
-  '-mbulk-memory',
-  '-msign-ext',
-  '-Wall',
-  '-Werror',
-  '-Wl,--no-entry',
-  '-Wl,--import-memory',
-  '-Wl,--strip-all',
-  '-Wl,--gc-sections',
-];
+const ADAPTER_FLAGS = ['--target=wasm32', '-nostdlib', ...COMMON, ...CHECKS, ...LINK, '-Wl,--import-memory'];
 
 function clang(flags, sources) {
   const dir = mkdtempSync(join(tmpdir(), 'aloft-kernels-'));
