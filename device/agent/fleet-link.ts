@@ -104,14 +104,7 @@ export async function startFleetLink(opts: FleetLinkOptions): Promise<FleetLink>
       ...(currentId ? { image: currentId } : {}),
       ...(current ? { version: current.version } : {}),
     },
-    beforeDownload: (m) => {
-      const d = ask(m, 'download');
-      return d.action === 'wait'
-        ? { action: 'wait', reason: d.reason, ...(d.retryAt !== null ? { retryAt: d.retryAt } : {}) }
-        : d.action === 'refuse'
-          ? { action: 'refuse', reason: d.reason }
-          : { action: 'update' };
-    },
+    beforeDownload: (m) => ask(m, 'download'),
     onPatchReady: async (m, path) => {
       const version = String(m.sequence);
       const j = agent.journalSnapshot();

@@ -57,11 +57,14 @@ export interface ReceiverOptions {
   onPatchReady?: (manifest: Manifest, path: string) => void | Promise<void>;
 }
 
-/** The answer to `beforeDownload`: the update policy's decision, as far as the download goes. */
-export type DownloadGate =
-  | { readonly action: 'update' }
-  | { readonly action: 'wait'; readonly reason: string; readonly retryAt?: number }
-  | { readonly action: 'refuse'; readonly reason: string };
+/** The answer to `beforeDownload`: what the download needs of an update policy's decision. */
+export interface DownloadGate {
+  readonly action: 'update' | 'wait' | 'refuse';
+  /** For wait and refuse: why, in words the fleet's state topic shows. */
+  readonly reason?: string;
+  /** For wait: when to ask again (Unix ms); null or absent: soon. */
+  readonly retryAt?: number | null;
+}
 
 export interface ReceiverEvents {
   manifest: [Manifest];
@@ -273,7 +276,10 @@ export class DeviceReceiver extends EventEmitter<ReceiverEvents> {
     const d = (await this.options.beforeDownload?.(manifest)) ?? { action: 'update' as const };
     if (d.action === 'refuse') {
       this.reject(
-        new ProtocolError('PROTOCOL_POLICY_REFUSED', `update ${manifest.sequence} refused: ${d.reason}`),
+        new ProtocolError(
+          'PROTOCOL_POLICY_REFUSED',
+          `update ${manifest.sequence} refused: ${d.reason ?? 'by the update policy'}`,
+        ),
         false,
       );
       this.publishState({ phase: this.facts.image ? 'running' : 'idle' });
