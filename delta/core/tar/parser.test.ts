@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gnuTar, noise, tempDir, writeTree } from '../../node/testing/fixtures.js';
 import { ByteBuilder, bytesSource, concatBytes } from '../io.js';
+import { checksumOk } from './header.js';
 import { scanTar } from './layout.js';
 import { type TarEntry, TarParser } from './parser.js';
 
@@ -130,5 +131,34 @@ describe('TarParser on archives written by GNU tar', () => {
     const bytes = tarOf('gnu', false).slice();
     bytes[0] ^= 0x40;
     expect(() => new TarParser({}).push(bytes)).toThrow(/checksum/);
+  });
+});
+
+describe('checksumOk (summed four bytes a step)', () => {
+  // The definition, a byte at a time: the checksum field read as spaces, bytes unsigned or signed.
+  const sums = (b: Uint8Array) => {
+    let unsigned = 0;
+    let signed = 0;
+    for (let i = 0; i < 512; i++) {
+      const x = i >= 148 && i < 156 ? 0x20 : b[i];
+      unsigned += x;
+      signed += x > 127 ? x - 256 : x;
+    }
+    return [unsigned, signed];
+  };
+  it('agrees with the byte-at-a-time sums, signed and unsigned, at any alignment', () => {
+    for (let t = 0; t < 400; t++) {
+      const at = t % 7;
+      const b = noise(512 + at, t).subarray(at, at + 512);
+      // 0: any bytes, unsigned sum; 1: a few high bytes, signed sum; 2: ASCII; 3: a wrong sum.
+      if (t % 4) for (let i = 0; i < 512; i++) if (t % 4 !== 1 || i % 50) b[i] &= 0x7f;
+      const [unsigned, signed] = sums(b);
+      const stored = t % 4 === 1 ? signed : t % 4 === 3 ? unsigned + 1 : unsigned;
+      if (t % 4 === 1) expect(signed).not.toBe(unsigned);
+      const field = `${stored.toString(8).padStart(6, '0')}\0 `;
+      for (let i = 0; i < 8; i++) b[148 + i] = field.charCodeAt(i);
+      expect(checksumOk(b)).toBe(t % 4 !== 3);
+    }
+    expect(checksumOk(new Uint8Array(100))).toBe(false);
   });
 });

@@ -31,7 +31,19 @@ const text = new TextEncoder().encode(
 const sparse = Uint8Array.from(noise(600_000, 3), (b, i) => (i % 61 === 0 ? b : i % 4099 < 9 ? 7 : 0));
 const mixed = concatBytes([noise(150_000, 5), text, sparse.subarray(0, 200_000), noise(70_000, 9), text]);
 const periodic = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251);
-const inputs: Record<string, Uint8Array> = { text, sparse, mixed, periodic, tiny: text.subarray(0, 5) };
+// Runs of short periods (1-5 bytes) and lengths around the decoder's 32-byte copy-by-hand limit:
+// overlapping matches, copied in doubling whole periods.
+const runs = concatBytes(
+  Array.from({ length: 400 }, (_, i) => {
+    const period = noise(1 + (i % 5), i);
+    const n = [31, 32, 33, 64, 65, 1000, 4999][i % 7];
+    return concatBytes([
+      noise(3, 100 + i),
+      Uint8Array.from({ length: n }, (_, k) => period[k % period.length]),
+    ]);
+  }),
+);
+const inputs: Record<string, Uint8Array> = { text, sparse, mixed, periodic, runs, tiny: text.subarray(0, 5) };
 
 describe('zstd decoder (own, allocation-free per block)', () => {
   for (const [name, data] of Object.entries(inputs))

@@ -317,7 +317,11 @@ export class ZstdDecoder {
         throw corrupt('match offset reaches before the window');
       const from = out - offset;
       if (offset >= ml) buf.copyWithin(out, from, from + ml);
-      else for (let k = 0; k < ml; k++) buf[out + k] = buf[from + k];
+      else if (ml <= 32) for (let k = 0; k < ml; k++) buf[out + k] = buf[from + k];
+      // A long overlapping match (a run) repeats its last `offset` bytes: whole periods, doubling.
+      else
+        for (let k = 0; k < ml; k += Math.min(offset + k, ml - k))
+          buf.copyWithin(out + k, from, from + Math.min(offset + k, ml - k));
       out += ml;
     }
     if (bits.bitPos !== 0) throw corrupt('sequence bit stream not consumed exactly');
