@@ -3,7 +3,9 @@
 // encoded control list, the zstd windows (≤ 1 MiB each as create writes them) and a few 64 KiB
 // buffers; OLD, diff and extra are read as they are used, never whole (apply-memory.test.ts).
 // Every rebuilt file and the whole output are hash-checked before apply returns.
-import { isBsdiffError } from '../bsdiff/index.js';
+// The kernel's errors module, not bsdiff/index.js: that would load the whole diffing kernel
+// (suffix array, bzip2, BSDIFF40), which apply never runs, and module code is start-up memory.
+import { isBsdiffError } from '../bsdiff/errors.js';
 import { DeltaError, hex, sameBytes } from '../errors.js';
 import type { Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';

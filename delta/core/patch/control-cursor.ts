@@ -2,8 +2,10 @@
 // varint count, then the add, copy and zigzag(seek) columns) with one cursor per column, so
 // apply never turns it into objects. A 26 MB binary's list is ~130k controls: as objects that
 // was ~6 MB of heap which outlived the young generation and made V8 grow both spaces.
+
+// errors.js directly: bsdiff/index.js loads the diffing kernel, which apply never needs.
+import { BsdiffError } from '../bsdiff/errors.js';
 import type { BsdiffControl } from '../bsdiff/index.js';
-import { BsdiffError } from '../bsdiff/index.js';
 
 const MAX_VARINT_BYTES = 8; // 56 bits cover 2^53 - 1, the kernel's limit
 
