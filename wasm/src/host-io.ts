@@ -1,14 +1,16 @@
 // The `io` import as delta/core's ports, batched. Every call across the component boundary costs
-// tens of microseconds in a JS host (jco's glue), more than copying 64 KiB, and the core reads
-// and writes in pieces of at most 64 KiB: forward reads are served from a 256 KiB read-ahead
-// window (larger windows fetch bytes a bsdiff'd file never uses) and output leaves in pieces of up
-// to 1 MiB.
+// tens of microseconds in a JS host (jco's glue) and copies its bytes twice (into the component's
+// memory, then into a QuickJS array), and the core reads and writes in pieces of at most 64 KiB:
+// forward reads are served from a read-ahead window that starts at 256 KiB (larger windows fetch
+// bytes a bsdiff'd file never uses) and doubles, up to 2 MiB, while the reads run on without a gap
+// (an unchanged file copied through); output leaves in pieces of up to 1 MiB.
 import io from 'aloft:engine/io@0.1.0';
 import type { RandomAccess } from './delta-core.js';
 
 export type Blob = 'old' | 'patch';
 
 const WINDOW = 1 << 18;
+const MAX_WINDOW = 1 << 21;
 const BATCH = 1 << 20;
 /** A read this far past the previous one still counts as going forward (a tar header skipped). */
 const SKIP = 1 << 16;
@@ -23,17 +25,19 @@ export function hostBlob(blob: Blob, size: number): RandomAccess {
   let start = 0;
   let window: Uint8Array = new Uint8Array(0);
   let lastEnd = -1;
+  let next = WINDOW;
   return {
     size,
     read(offset, length) {
       const end = offset + length;
       const forward = lastEnd >= 0 && offset >= lastEnd && offset - lastEnd <= SKIP;
+      next = offset === lastEnd ? Math.min(2 * next, MAX_WINDOW) : WINDOW;
       lastEnd = end;
       if (offset >= start && end <= start + window.length)
         return window.subarray(offset - start, end - start);
-      if (!forward || length >= WINDOW) return io.read(blob, offset, length);
+      if (!forward || length >= next) return io.read(blob, offset, length);
       start = offset;
-      window = io.read(blob, offset, Math.min(WINDOW, size - offset));
+      window = io.read(blob, offset, Math.min(next, size - offset));
       return window.subarray(0, length);
     },
   };
