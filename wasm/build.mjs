@@ -132,7 +132,9 @@ async function bundle(engine) {
 }
 
 async function componentize(engine, jsFile) {
-  const jsSource = await readFile(jsFile, 'utf8');
+  // QuickJS's "use strip" directive: functions keep no debug info (line tables; errors keep their
+  // messages and codes). Everything the engine evaluates stays in the Wizer snapshot: ~3 KB less.
+  const jsSource = `"use strip";\n${await readFile(jsFile, 'utf8')}`;
   const witPath = join(root, 'wasm/wit');
   const { world, runtime, optSize = true, kernels = false } = VARIANTS[engine];
   if (runtime === 'qjs') {
