@@ -1,8 +1,10 @@
 // Composes the shipped engine component from two parts without wac or `wasm-tools compose`
-// (neither is on this machine): the kernel component (C compiled to wasm: SHA-256, bspatch's
-// add loop) and the QuickJS engine built in the `engine-kernels` world, which imports `io`,
-// `hash` and `kernels`. The outer component imports only `io`, instantiates the kernels, hands
-// their instances to the engine and re-exports the engine's `policy` and `delta`.
+// (neither is on this machine): the kernel component (wasm/kernels/kernel-types.c: the `hash`
+// and `kernels` interfaces' types, functions that trap) and the QuickJS engine built in the
+// `engine-kernels` world, which imports `io`, `hash` and `kernels`, with the real kernels
+// (adapter.c) wired into its core by adaptEngine. The outer component imports only `io`,
+// instantiates the kernel component, hands its instances to the engine (which never calls them)
+// and re-exports the engine's `policy` and `delta`.
 //
 // The outer component is written as component WAT and assembled by jco's `parse` with two empty
 // nested components in place of the real ones; their sections are then replaced by the real

@@ -1,9 +1,9 @@
-// Builds the kernels (C under wasm/kernels) two ways. The kernel component: clang compiles the C
-// to a wasm32 core module against wasi-libc's headers and allocator (no WASI function is linked in: the module's only
-// import is the resource intrinsic of its own `hash` export), jco's wasm-tools embeds the
-// `kernel-set` world and wraps it as a component. The adapter: the same kernels as a bare module
-// that runs on the QuickJS engine's memory (adapter.c; wasm/compose.mjs wires it in).
-// Toolchain: Debian's clang, lld, wasi-libc (scripts/packages/wasm.txt).
+// Builds the kernels (C under wasm/kernels) as two core modules. The adapter (adapter.c +
+// sha256.c): SHA-256 and bspatch's add as a bare module that runs on the QuickJS engine's memory,
+// which wasm/compose.mjs wires in where the engine's `hash` and `kernels` imports were lowered.
+// The kernel component (kernel-types.c): functions of those interfaces' types that trap, wrapped by
+// jco's wasm-tools as a component of the `kernel-set` world: the engine is instantiated with it,
+// and never calls it. Toolchain: Debian's clang, lld, wasi-libc headers (scripts/packages/wasm.txt).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SOURCES = ['kernels.c', 'sha256.c'];
+const SOURCES = ['kernel-types.c'];
 
 /**
  * The flags are part of the build's inputs: wasm/build.mjs hashes this file into its stamp.
@@ -30,15 +30,8 @@ const COMMON = [
 const CHECKS = ['-Wall', '-Werror'];
 const LINK = ['-Wl,--no-entry', '-Wl,--strip-all', '-Wl,--gc-sections'];
 
-const CFLAGS = [
-  '--target=wasm32-wasi',
-  '--sysroot=/usr',
-  ...COMMON,
-  ...CHECKS,
-  '-nostartfiles',
-  '-L/usr/lib/wasm32-wasi',
-  ...LINK,
-];
+/** The kernel component's module: nothing but the exports' signatures, its own memory. */
+const CFLAGS = ['--target=wasm32', '-nostdlib', ...COMMON, ...CHECKS, ...LINK];
 
 /**
  * The adapter (adapter.c) runs on the engine's own memory: no libc, the memory imported, and no
@@ -81,7 +74,7 @@ export function clangVersion() {
   }
 }
 
-/** Core module of the kernel component: its own memory and wasi-libc's allocator. */
+/** Core module of the kernel component (types only: every function traps). */
 export const compileKernels = () => clang(CFLAGS, SOURCES);
 
 /** A module that will share another's memory must not write anywhere it did not allocate. */

@@ -1,7 +1,6 @@
 // SHA-256 (FIPS 180-4) over a caller-owned context, with no static data and no stack use (see
-// sha256-rounds.h): shared by the kernel component (kernels.c) and the in-engine adapter
-// (adapter.c). The component hashes every rebuilt byte at least once; interpreted JS does that at
-// well under 1 MB/s.
+// sha256-rounds.h), for the in-engine adapter (adapter.c). The component hashes every rebuilt
+// byte at least once; interpreted JS does that at well under 1 MB/s.
 #include "sha256.h"
 
 #include "sha256-rounds.h"
