@@ -63,27 +63,21 @@ export const isZeroBlock = (block: Uint8Array): boolean => {
 export function checksumOk(block: Uint8Array): boolean {
   if (block.length < BLOCK) return false;
   const stored = readNumber(block, 148, 8);
-  // Four bytes a step (the wasm build interprets this loop): byte sums in 16-bit lanes, high
-  // bits counted in 8-bit lanes; 128 words overflow neither (Int32: small ints in any engine).
-  // The checksum field itself counts as spaces.
+  // Four bytes a step (the wasm build interprets this loop): two bytes summed per 16-bit lane,
+  // which 128 words cannot overflow (Int32 and `| 0`: small ints in any engine). The checksum
+  // field itself counts as spaces.
   const b = block.byteOffset % 4 ? block.slice(0, BLOCK) : block;
   const words = new Int32Array(b.buffer, b.byteOffset, BLOCK / 4);
   let sums = 0;
-  let sums8 = 0;
-  let highs = 0;
-  for (let i = 0; i < BLOCK / 4; i++) {
-    const w = words[i];
-    sums += w & 0xff00ff;
-    sums8 += (w >>> 8) & 0xff00ff;
-    highs += (w >>> 7) & 0x1010101;
-  }
-  let unsigned = (sums & 0xffff) + (sums >>> 16) + (sums8 & 0xffff) + (sums8 >>> 16) + 8 * 0x20;
-  let high = (highs & 0xff) + ((highs >>> 8) & 0xff) + ((highs >>> 16) & 0xff) + (highs >>> 24);
-  for (let i = 148; i < 156; i++) {
-    unsigned -= b[i];
-    if (b[i] > 127) high--;
-  }
-  return stored === unsigned || stored === unsigned - 256 * high;
+  for (let i = 0; i < BLOCK / 4; i++)
+    sums = (sums + (words[i] & 0xff00ff) + ((words[i] >>> 8) & 0xff00ff)) | 0;
+  let unsigned = (sums & 0xffff) + (sums >>> 16) + 8 * 0x20;
+  for (let i = 148; i < 156; i++) unsigned -= b[i];
+  if (stored === unsigned) return true;
+  // Old tars summed signed bytes: each byte over 127 counts 256 less.
+  let high = 0;
+  for (let i = 0; i < BLOCK; i++) if (b[i] > 127 && (i < 148 || i >= 156)) high++;
+  return stored === unsigned - 256 * high;
 }
 
 /** Parses a header block; throws DELTA_TAR_INVALID when it is not one. */
