@@ -1,29 +1,15 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileAdapter } from './kernels.mjs';
+import { type Adapter, type AdapterMemory, instantiateAdapter } from './testing/adapter.js';
 import { noise } from './testing/layers.js';
 
 // The C kernels as the engine runs them (adapter.c on a memory it does not own), driven directly:
 // SHA-256 against node:crypto at every padding edge and across split updates, the add step
 // against delta/core's loop, including carries that must not cross bytes.
 
-declare const WebAssembly: {
-  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
-  instantiate(
-    bytes: Uint8Array,
-    imports: object,
-  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
-};
-
-interface Adapter {
-  'sha256-new'(): number;
-  'sha256-update'(self: number, ptr: number, len: number): void;
-  'sha256-digest'(self: number, retptr: number): void;
-  'add-bytes'(d: number, dl: number, o: number, ol: number, retptr: number): void;
-}
-
 let k: Adapter;
-let memory: { buffer: ArrayBuffer; grow(pages: number): number };
+let memory: AdapterMemory;
 let top = 1024;
 // A bump allocator standing in for the engine's cabi_realloc (memory is never given back here).
 const alloc = (n: number, align = 8) => {
@@ -47,11 +33,8 @@ const retList = (call: (retptr: number) => void) => {
 };
 
 beforeAll(async () => {
-  memory = new WebAssembly.Memory({ initial: 2 });
-  const { instance } = await WebAssembly.instantiate(await compileAdapter(), {
-    env: { memory, cabi_realloc: (_old: number, _size: number, align: number, n: number) => alloc(n, align) },
-  });
-  k = instance.exports as unknown as Adapter;
+  k = await instantiateAdapter(await compileAdapter(), 2, alloc);
+  memory = k.memory;
 }, 60_000);
 
 const kernelSha = (parts: Uint8Array[], ctx = k['sha256-new']()) => {
