@@ -1,55 +1,32 @@
-// A diff worker thread (see parallel-diff.ts): takes one batch of (old, new) pairs, answers
-// with their bsdiff streams, and flags the shared state so a main thread blocked in
-// Atomics.wait (createPatchFile is synchronous) wakes up and reads the answer with
-// receiveMessageOnPort.
+// A diff worker thread (see parallel-diff.ts): takes tasks from the shared board (diff-tasks.ts)
+// alongside the main thread and posts each finished diff as it goes. The main thread, blocked
+// in Atomics.wait (createPatchFile is synchronous), reads the answers with
+// receiveMessageOnPort once the board's `done` words say they exist.
 import { type MessagePort, workerData } from 'node:worker_threads';
-import { bsdiff } from '../core/bsdiff/index.js';
-
-export interface DiffJob {
-  readonly old: Uint8Array;
-  readonly nw: Uint8Array;
-}
+import { type Board, runTasks, WORKER } from './diff-tasks.js';
 
 /** Controls as flat (add, copy, seek) triples: one transferable array instead of objects. */
 export interface DiffAnswer {
+  readonly task: number;
   readonly controls: Float64Array;
   readonly diff: Uint8Array;
   readonly extra: Uint8Array;
 }
 
-export const STATE_IDLE = 0;
-export const STATE_BUSY = 1;
-export const STATE_DONE = 2;
+const { port, board } = (workerData ?? {}) as { port?: MessagePort; board?: Board };
 
-const { port, state } = (workerData ?? {}) as { port?: MessagePort; state?: Int32Array };
-
-const signal = (value: number) => {
-  if (!state) return;
-  Atomics.store(state, 0, value);
-  Atomics.notify(state, 0);
-};
-
-port?.on('message', (jobs: DiffJob[]) => {
-  signal(STATE_BUSY);
-  try {
-    const answers: DiffAnswer[] = [];
-    const transfer: ArrayBuffer[] = [];
-    for (const job of jobs) {
-      const s = bsdiff(job.old, job.nw);
-      const controls = new Float64Array(s.controls.length * 3);
-      s.controls.forEach((c, i) => {
-        controls[i * 3] = c.add;
-        controls[i * 3 + 1] = c.copy;
-        controls[i * 3 + 2] = c.seek;
-      });
-      const diff = s.diff.slice();
-      answers.push({ controls, diff, extra: s.extra });
-      transfer.push(controls.buffer, diff.buffer, s.extra.buffer as ArrayBuffer);
-    }
-    port.postMessage({ answers }, transfer);
-  } catch (e) {
-    port.postMessage({ error: (e as Error).message });
-  }
-  signal(STATE_DONE);
+if (port && board) {
+  runTasks(board, WORKER, (task, s) => {
+    const controls = new Float64Array(s.controls.length * 3);
+    s.controls.forEach((c, i) => {
+      controls[i * 3] = c.add;
+      controls[i * 3 + 1] = c.copy;
+      controls[i * 3 + 2] = c.seek;
+    });
+    // diff is a view into a NEW-sized scratch buffer: send only its bytes.
+    const diff = s.diff.slice();
+    const answer: DiffAnswer = { task, controls, diff, extra: s.extra };
+    port.postMessage(answer, [controls.buffer, diff.buffer, s.extra.buffer as ArrayBuffer]);
+  });
   port.close();
-});
+}

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type BsdiffStreams, joinParts, splitBsdiff } from '../core/bsdiff/index.js';
 import { type CreateInput, createPatch } from '../core/index.js';
 import { zstdCompress } from './compress.js';
+import { MAIN, runTasks, TASK_INDEX, TASK_PART, TASK_WHOLE } from './diff-tasks.js';
 import { nodeSha256 } from './hash.js';
-import { diffAhead, MIN_PARALLEL_BYTES, plannedDiffs, splitWork } from './parallel-diff.js';
+import { diffAhead, MIN_PARALLEL_BYTES, makeBoard, plannedDiffs } from './parallel-diff.js';
 import { gnuTar, noise, tempDir, writeTree } from './testing/fixtures.js';
 
 const tmp = tempDir();
@@ -46,11 +48,36 @@ describe('diffs made ahead', () => {
     expect(pairs.reduce((n, p) => n + p.old.length + p.nw.length, 0)).toBeGreaterThan(MIN_PARALLEL_BYTES);
   });
 
-  it('splits the work largest first between two threads', () => {
-    const [here, there] = splitWork(plannedDiffs(input));
-    expect(here[0].nw.length).toBe(1_200_000);
-    expect(there.map((p) => p.nw.length)).toContain(700_000);
-    expect(there.map((p) => p.nw.length)).toContain(400_000);
+  it('lays out the diff tasks: suffix arrays first, then the rest largest first', () => {
+    const pairs = plannedDiffs(input);
+    const board = makeBoard(pairs);
+    expect(board.tasks.every((t) => t.kind === TASK_WHOLE)).toBe(true);
+    const sizes = board.tasks.map((t) => pairs[t.pair].nw.length);
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    // Each task reads its bytes from the shared copy.
+    const spec = board.pairs[board.tasks[0].pair];
+    const old = new Uint8Array(board.data, spec.oldAt, spec.oldSize);
+    expect(Buffer.from(old).equals(Buffer.from(pairs[board.tasks[0].pair].old))).toBe(true);
+  });
+
+  it('runs a big file as a suffix array and two halves, the same diff as splitBsdiff', () => {
+    const old = noise(4_300_000, 9).map((b) => b & 0x3f);
+    const nw = edited(old, 3001);
+    const small = { old: noise(20_000, 10), nw: noise(20_000, 11) };
+    const pairs = [small, { old, nw }];
+    const board = makeBoard(pairs);
+    expect(board.tasks.map((t) => t.kind)).toEqual([TASK_INDEX, TASK_PART, TASK_PART, TASK_WHOLE]);
+    const results = new Map<number, BsdiffStreams>();
+    expect(runTasks(board, MAIN, (i, s) => results.set(i, s))).toBe(true);
+    expect(results.size).toBe(3);
+    const parts = board.tasks.flatMap((t, i) =>
+      t.kind === TASK_PART ? [results.get(i) as BsdiffStreams] : [],
+    );
+    const got = joinParts(parts);
+    const want = splitBsdiff(old, nw);
+    expect(got.controls).toEqual(want.controls);
+    expect(Buffer.from(got.diff).equals(Buffer.from(want.diff))).toBe(true);
+    expect(Buffer.from(got.extra).equals(Buffer.from(want.extra))).toBe(true);
   });
 
   it('answers createPatch with the very same patch bytes as diffing in line', () => {

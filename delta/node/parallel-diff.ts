@@ -1,26 +1,32 @@
 // Diffs ahead, on two threads. createPatch asks its bsdiff port once per changed file, in tar
 // order, on one thread. Here a dry run (no compression, an empty answer per diff, no .gz
-// rebuilding) lists those (old, new) pairs first; the largest-first split gives one worker thread about
-// half of the work while this thread does the rest; the real run is then answered from the
-// results. A bsdiff is a pure function of its two inputs, so the patch is byte for byte the one
-// a single thread makes; a pair the dry run did not foresee is simply diffed when asked.
-// createPatchFile is synchronous: this thread blocks in Atomics.wait for the worker and reads
-// its answer with receiveMessageOnPort (no event loop needed).
+// rebuilding) lists those (old, new) pairs first; this thread and one worker then take the
+// diff tasks (diff-tasks.ts: whole files, and big files as a suffix array plus two halves)
+// from a shared list until it is empty; the real run is answered from the results. Every task
+// is a pure function and a big file is always cut where splitBsdiff cuts it, so the patch is
+// byte for byte the one a single thread makes; a pair the dry run did not foresee is simply
+// diffed when asked. createPatchFile is synchronous: this thread blocks in Atomics.wait for the
+// worker and reads its answers with receiveMessageOnPort (no event loop needed).
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { type BsdiffControl, type BsdiffStreams, bsdiff } from '../core/bsdiff/index.js';
+import {
+  type BsdiffControl,
+  type BsdiffStreams,
+  joinParts,
+  splitBsdiff,
+  splitPoints,
+} from '../core/bsdiff/index.js';
 import { type CreateInput, createPatch } from '../core/index.js';
-import { type DiffAnswer, type DiffJob, STATE_DONE, STATE_IDLE } from './diff-worker.js';
+import { type Board, MAIN, type PairSpec, planTasks, runTasks, TASK_INDEX } from './diff-tasks.js';
+import type { DiffAnswer } from './diff-worker.js';
 
 export type DiffPort = (oldBytes: Uint8Array, newBytes: Uint8Array) => BsdiffStreams;
 
 /** Below this much diff work (old + new bytes) a worker's start-up (~50 ms) is not worth it. */
 export const MIN_PARALLEL_BYTES = 4 << 20;
-/** A worker that has not picked up its batch this long after this thread finished is presumed dead. */
-const START_GRACE_MS = 5000;
-/** ...and one still busy this long after (or 4x this thread's own time, if more). */
+/** A worker still busy this long after this thread ran out of tasks (or 4x this thread's own time, if more) is presumed dead. */
 const BUSY_LIMIT_MS = 120_000;
 
 /** Extra diff threads by default: one when the machine has a second core, ALOFT_DIFF_WORKERS overrides. */
@@ -64,17 +70,41 @@ export function plannedDiffs(input: CreateInput): Pair[] {
   return pairs;
 }
 
-/** Largest first, each pair to the side with less work so far; side 0 is this thread. */
-export function splitWork(pairs: readonly Pair[]): [Pair[], Pair[]] {
-  const sides: [Pair[], Pair[]] = [[], []];
-  const load = [0, 0];
-  const cost = (p: Pair) => p.old.length + p.nw.length;
-  for (const p of [...pairs].sort((a, b) => cost(b) - cost(a))) {
-    const side = load[0] <= load[1] ? 0 : 1;
-    sides[side].push(p);
-    load[side] += cost(p);
-  }
-  return sides;
+/** The pairs' bytes copied into one shared buffer, and the task list over them. */
+export function makeBoard(pairs: readonly Pair[]): Board {
+  const data = new SharedArrayBuffer(pairs.reduce((n, p) => n + p.old.length + p.nw.length, 0));
+  const bytes = new Uint8Array(data);
+  let at = 0;
+  const specs = pairs.map((p): PairSpec => {
+    const oldAt = at;
+    bytes.set(p.old, at);
+    at += p.old.length;
+    const newAt = at;
+    bytes.set(p.nw, at);
+    at += p.nw.length;
+    // Pages of a SharedArrayBuffer are only backed once written: an inverse no scan asks for
+    // costs address space, not memory.
+    const split = splitPoints(p.nw.length).length > 2;
+    const table = () => new SharedArrayBuffer(4 * (p.old.length + 1));
+    return {
+      oldAt,
+      oldSize: p.old.length,
+      newAt,
+      newSize: p.nw.length,
+      ...(split ? { sa: table(), rank: table() } : {}),
+    };
+  });
+  const tasks = planTasks(specs);
+  const words = (n: number) => new Int32Array(new SharedArrayBuffer(4 * Math.max(1, n)));
+  return {
+    data,
+    pairs: specs,
+    tasks,
+    claims: words(tasks.length),
+    done: words(tasks.length),
+    rankState: words(specs.length),
+    ready: words(1),
+  };
 }
 
 const toControls = (flat: Float64Array): BsdiffControl[] => {
@@ -90,44 +120,55 @@ const workerUrl = (): URL | undefined => {
   return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : undefined;
 };
 
-/** Runs `batch` on a worker while `local` runs here; false when the worker could not be used. */
-function diffOnTwoThreads(local: Pair[], batch: Pair[]): boolean {
+/** Each pair's streams from the task results (a split pair's halves joined). */
+function assemble(board: Board, pairs: Pair[], results: Map<number, BsdiffStreams>): void {
+  const parts = pairs.map((): { from: number; s: BsdiffStreams }[] => []);
+  board.tasks.forEach((t, i) => {
+    const s = results.get(i);
+    if (t.kind === TASK_INDEX || !s) return;
+    parts[t.pair].push({ from: t.from, s });
+  });
+  pairs.forEach((p, i) => {
+    p.streams = joinParts(parts[i].sort((a, b) => a.from - b.from).map((x) => x.s));
+  });
+}
+
+/** Diffs all pairs on this thread and a worker; false when the worker could not be used. */
+function diffOnTwoThreads(pairs: Pair[]): boolean {
   const url = workerUrl();
   if (!url) return false;
-  const state = new Int32Array(new SharedArrayBuffer(4));
+  const board = makeBoard(pairs);
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
   try {
-    worker = new Worker(url, { workerData: { port: port2, state }, transferList: [port2] });
+    worker = new Worker(url, { workerData: { port: port2, board }, transferList: [port2] });
   } catch {
     return false;
   }
   worker.unref();
-  try {
-    const jobs: DiffJob[] = batch.map((p) => ({ old: p.old.slice(), nw: p.nw.slice() }));
-    port1.postMessage(
-      jobs,
-      jobs.flatMap((j) => [j.old.buffer as ArrayBuffer, j.nw.buffer as ArrayBuffer]),
-    );
-    const started = performance.now();
-    for (const p of local) p.streams = bsdiff(p.old, p.nw);
-    const localDone = performance.now();
-    // A worker that died (say, out of memory) never says so to a thread blocked here: past a
-    // generous bound this thread diffs the batch itself.
-    const busyLimit = Math.max(BUSY_LIMIT_MS, 4 * (localDone - started));
-    for (;;) {
-      const s = Atomics.load(state, 0);
-      if (s === STATE_DONE) break;
-      const waited = performance.now() - localDone;
-      if (s === STATE_IDLE && waited > START_GRACE_MS) return false;
-      if (waited > busyLimit) return false;
-      Atomics.wait(state, 0, s, 100);
+  const results = new Map<number, BsdiffStreams>();
+  const expected = board.tasks.filter((t) => t.kind !== TASK_INDEX).length;
+  const take = () => {
+    for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) {
+      const a = m.message as DiffAnswer;
+      results.set(a.task, { controls: toControls(a.controls), diff: a.diff, extra: a.extra });
     }
-    const reply = receiveMessageOnPort(port1)?.message as { answers?: DiffAnswer[] } | undefined;
-    if (!reply?.answers || reply.answers.length !== batch.length) return false;
-    reply.answers.forEach((a, i) => {
-      batch[i].streams = { controls: toControls(a.controls), diff: a.diff, extra: a.extra };
-    });
+  };
+  try {
+    const started = performance.now();
+    // A worker that died (say, out of memory) never says so to a thread blocked here: past a
+    // generous bound without progress this thread gives up and diffs everything itself.
+    if (!runTasks(board, MAIN, (i, s) => results.set(i, s), BUSY_LIMIT_MS)) return false;
+    const busyLimit = Math.max(BUSY_LIMIT_MS, 4 * (performance.now() - started));
+    const waitFrom = performance.now();
+    for (;;) {
+      const seen = Atomics.load(board.ready, 0);
+      take();
+      if (results.size === expected) break;
+      if (performance.now() - waitFrom > busyLimit) return false;
+      Atomics.wait(board.ready, 0, seen, 100);
+    }
+    assemble(board, pairs, results);
     return true;
   } finally {
     port1.close();
@@ -137,7 +178,7 @@ function diffOnTwoThreads(local: Pair[], batch: Pair[]): boolean {
 
 /**
  * A bsdiff port for createPatch answered from diffs made ahead on two threads, or undefined
- * when that would not pay (one diff, little work, no worker): then createPatch diffs as usual.
+ * when that would not pay (one diff task, little work, no worker): then createPatch diffs as usual.
  */
 export function diffAhead(
   input: CreateInput,
@@ -151,10 +192,10 @@ export function diffAhead(
     return undefined; // the real run will report whatever is wrong
   }
   const total = pairs.reduce((n, p) => n + p.old.length + p.nw.length, 0);
-  if (pairs.length < 2 || total < MIN_PARALLEL_BYTES) return undefined;
-  const [local, batch] = splitWork(pairs);
-  const twoThreads = diffOnTwoThreads(local, batch);
-  if (!twoThreads) for (const p of pairs) p.streams ??= bsdiff(p.old, p.nw);
+  const scans = pairs.reduce((n, p) => n + splitPoints(p.nw.length).length - 1, 0);
+  if (scans < 2 || total < MIN_PARALLEL_BYTES) return undefined;
+  const twoThreads = diffOnTwoThreads(pairs);
+  if (!twoThreads) for (const p of pairs) p.streams = splitBsdiff(p.old, p.nw);
   const byLength = new Map<string, Pair[]>();
   for (const p of pairs) {
     const key = `${p.old.length}:${p.nw.length}`;
@@ -164,7 +205,7 @@ export function diffAhead(
     const hit = byLength
       .get(`${old.length}:${nw.length}`)
       ?.find((p) => sameView(p.old, old) && sameView(p.nw, nw));
-    return hit?.streams ?? bsdiff(old, nw);
+    return hit?.streams ?? splitBsdiff(old, nw);
   };
   return { port, threads: twoThreads ? 2 : 1 };
 }

@@ -22,13 +22,43 @@ export function bsdiff(
   newBytes: Uint8Array,
   options: BsdiffOptions = {},
 ): BsdiffStreams {
+  checkInputs(oldBytes, newBytes);
+  return bsdiffScan(oldBytes, indexOld(oldBytes), newBytes, options);
+}
+
+/** What the scan searches OLD with: its suffix array and the bucket table into it. */
+export interface OldIndex {
+  readonly sa: Int32Array;
+  readonly bucket: Int32Array;
+  /** 1-byte buckets (small OLDs) instead of 2-byte ones. */
+  readonly narrow: boolean;
+}
+
+export function indexOld(old: Uint8Array, sa = suffixArray(old)): OldIndex {
+  // Small OLDs search from 1-byte buckets: the 2-byte table (65536 entries) costs more to set
+  // up than it saves (libc6 has 273 changed files, most of them small).
+  const narrow = old.length < NARROW_BUCKETS_BELOW;
+  return { sa, bucket: narrow ? prefixBuckets1(old) : prefixBuckets(old), narrow };
+}
+
+export const checkInputs = (oldBytes: unknown, newBytes: unknown): void => {
   if (!(oldBytes instanceof Uint8Array) || !(newBytes instanceof Uint8Array))
     throw new BsdiffError('DELTA_BAD_ARGUMENT', 'bsdiff takes two Uint8Arrays (old, new)');
-  const old = oldBytes;
-  const nw = newBytes;
+};
+
+/**
+ * The scan of `bsdiff` over an index of OLD made beforehand, so that several scans (parts of
+ * one NEW, see split.ts) share one suffix array.
+ */
+export function bsdiffScan(
+  old: Uint8Array,
+  index: OldIndex,
+  nw: Uint8Array,
+  options: ScanOptions = {},
+): BsdiffStreams {
+  const { sa, bucket, narrow } = index;
   const oldSize = old.length;
   const newSize = nw.length;
-  const sa = suffixArray(old);
   // The shortcut pays where the shifted previous match often is the answer (56% of the
   // searches on mariadbd, 30% on python3.11 and 8% on esbuild's Go binary, where the inverse's
   // random-write pass over OLD and failed tries cost more than they save). `hits` is a running estimate of that
@@ -42,10 +72,6 @@ export function bsdiff(
   let searches = 0;
   let hitsSoFar = 0;
   let hits = 0;
-  // Small OLDs search from 1-byte buckets: the 2-byte table (65536 entries) costs more to set
-  // up than it saves (libc6 has 273 changed files, most of them small).
-  const narrow = oldSize < NARROW_BUCKETS_BELOW;
-  const bucket = narrow ? prefixBuckets1(old) : prefixBuckets(old);
   const db = new Uint8Array(newSize);
   const controls: BsdiffControl[] = [];
 
@@ -87,7 +113,7 @@ export function bsdiff(
       const bLcp = prevEnLcp - 1;
       const eligible = shifted && prevLen >= 2;
       if (rank === undefined && ++searches > minSearches && hitsSoFar > buildAt * searches)
-        rank = inverse(sa);
+        rank = options.rank ? options.rank() : inverse(sa);
       if (rank !== undefined && eligible && hits > tryAt) {
         // The previous match shifted by a byte shares prevLen - 1 bytes with new[scan..]: if
         // the insertion point sits right beside its rank q, two comparisons find it.
@@ -261,16 +287,24 @@ function lessThan(old: Uint8Array, p: number, k: number, nw: Uint8Array, scan: n
   return k < oldRest && k < newRest ? old[p + k] < nw[scan + k] : oldRest < newRest;
 }
 
-/** rank[p] = the index of suffix p in the suffix array. */
-function inverse(sa: Int32Array): Int32Array {
-  const rank = new Int32Array(sa.length);
-  for (let i = 0; i < sa.length; i++) rank[sa[i]] = i;
-  return rank;
+/** rank[p] = the index of suffix p in the suffix array (into `out` when given). */
+export function inverse(sa: Int32Array, out: Int32Array = new Int32Array(sa.length)): Int32Array {
+  for (let i = 0; i < sa.length; i++) out[sa[i]] = i;
+  return out;
 }
 
 export interface BsdiffOptions {
   /** The inverse-suffix-array shortcut: 'auto' (default) decides by how often it would hit; tests force it. */
   readonly shortcut?: 'auto' | 'always' | 'never';
+}
+
+export interface ScanOptions extends BsdiffOptions {
+  /**
+   * Where the inverse suffix array comes from once the scan wants it (default: built here).
+   * Scans sharing one suffix array share one inverse; undefined means "not yet" (another
+   * thread builds it): the scan goes on searching and asks again at its next search.
+   */
+  readonly rank?: () => Int32Array | undefined;
 }
 
 /** Shares of searches answered by the shifted previous match from which the shortcut pays. */

@@ -14,9 +14,11 @@ type Text = Uint8Array | Int32Array;
  * Returns SA with n+1 entries: SA[0] = n (the empty suffix), then the suffixes of `s` in
  * lexicographic order. This is the layout of qsufsort's `I` that bsdiff's search expects.
  */
-export function suffixArray(s: Uint8Array): Int32Array {
+export function suffixArray(s: Uint8Array, out?: Int32Array): Int32Array {
   const n = s.length;
-  const sa = new Int32Array(n + 1);
+  // `out` (n+1 entries, e.g. in memory shared with another thread) saves a copy of the result.
+  const sa = out ?? new Int32Array(n + 1);
+  if (sa.length !== n + 1) throw new RangeError(`suffixArray: out holds ${sa.length} entries, not ${n + 1}`);
   sa[0] = n;
   const counts = new Int32Array(256);
   for (let i = 0; i < n; i++) counts[s[i]]++;

@@ -1,6 +1,6 @@
 // Makes a patch from two whole inputs in memory (the host side; apply is the streaming side).
 // A tar pair is diffed file by file; anything else is one bsdiff of the whole file.
-import { type BsdiffStreams, bsdiff, encodeControls } from '../bsdiff/index.js';
+import { type BsdiffStreams, encodeControls, splitBsdiff } from '../bsdiff/index.js';
 import type { Sha256Factory } from '../hash.js';
 import { bytesSource, concatBytes } from '../io.js';
 import { type DataRegion, detectTar, scanTar, type TarLayout } from '../tar/index.js';
@@ -44,7 +44,10 @@ export interface CreateInput {
   readonly mode?: 'auto' | 'file';
   /** false: never rebuild .gz files from their content (then the patch stays format 1). */
   readonly gzip?: boolean;
-  /** The diff port (default: the kernel's bsdiff); a host may answer from diffs it made ahead. */
+  /**
+   * The diff port (default: splitBsdiff, bsdiff with big files scanned in two halves so that a
+   * host can share one file between two threads); a host may answer from diffs it made ahead.
+   */
   readonly bsdiff?: (oldBytes: Uint8Array, newBytes: Uint8Array) => BsdiffStreams;
   readonly progress?: (done: number, total: number) => void;
 }
@@ -101,7 +104,7 @@ export function createPatch(input: CreateInput): CreateResult {
   const oldL = oldLayout as TarLayout;
   const newL = newLayout as TarLayout;
 
-  const diff = input.bsdiff ?? bsdiff;
+  const diff = input.bsdiff ?? splitBsdiff;
   const streams: Record<StreamName, Uint8Array[]> = { table: [], ctrl: [], diff: [], extra: [], lit: [] };
   const addBsdiff = (s: BsdiffStreams) => {
     const ctrl = encodeControls(s.controls);
