@@ -13,10 +13,26 @@ export const readInto = (source: RandomAccess, target: Uint8Array, offset: numbe
   else target.set(source.read(offset, target.length));
 };
 
-export const bytesSource = (bytes: Uint8Array): RandomAccess => ({
-  size: bytes.length,
-  read: (offset, length) => bytes.subarray(offset, offset + length),
-});
+/**
+ * Bytes in memory as a RandomAccess. A class, not an object of closures: bspatch's hot loop reads
+ * OLD through `readInto`, and V8 inlines that call; one method shared by every instance keeps
+ * the call target the same from file to file, where a fresh closure per source made the
+ * optimized loop deoptimize and compile again (each compile costs memory and CPU).
+ */
+class BytesSource implements RandomAccess {
+  readonly size: number;
+  constructor(private readonly bytes: Uint8Array) {
+    this.size = bytes.length;
+  }
+  read(offset: number, length: number): Uint8Array {
+    return this.bytes.subarray(offset, offset + length);
+  }
+  readInto(target: Uint8Array, offset: number): void {
+    target.set(this.bytes.subarray(offset, offset + target.length));
+  }
+}
+
+export const bytesSource = (bytes: Uint8Array): RandomAccess => new BytesSource(bytes);
 
 /** An append-only byte buffer that doubles its capacity. */
 export class ByteBuilder {
@@ -36,8 +52,9 @@ export class ByteBuilder {
     this.buf.set(bytes, this.length);
     this.length += bytes.length;
   }
+  /** The bytes so far: the buffer itself when exactly full (no copy; a later push reallocates). */
   bytes(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    return this.length === this.buf.length ? this.buf : this.buf.slice(0, this.length);
   }
 }
 

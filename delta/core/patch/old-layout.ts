@@ -8,12 +8,16 @@ export interface OldLayout {
   readonly meta: Uint8Array;
 }
 
-/** The old side as the patch expects it: a tar's layout, or the whole file as one region. */
-export function readOldLayout(old: RandomAccess, kind: PatchHead['kind']): OldLayout {
+/**
+ * The old side as the patch expects it: a tar's layout, or the whole file as one region.
+ * `metaSize`: the meta size the patch declares (a hint for one right-sized buffer; OLD's real
+ * meta is what counts, and apply compares the two afterwards).
+ */
+export function readOldLayout(old: RandomAccess, kind: PatchHead['kind'], metaSize?: number): OldLayout {
   if (kind === 'file')
     return { regions: old.size > 0 ? [{ offset: 0, size: old.size }] : [], meta: new Uint8Array(0) };
   try {
-    const layout = scanTar(reusingReads(old));
+    const layout = scanTar(reusingReads(old), undefined, metaSize);
     return { regions: layout.regions, meta: layout.meta };
   } catch (e) {
     if (e instanceof DeltaError)

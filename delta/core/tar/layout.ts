@@ -22,8 +22,14 @@ export interface TarLayout {
 
 const CHUNK = 64 * 1024;
 
-export function scanTar(source: RandomAccess, limits?: TarParserLimits): TarLayout {
-  const meta = new ByteBuilder(64 * 1024);
+/**
+ * `metaSize`: the meta's size when known (apply: the patch says it, and OLD's digest was
+ * checked), so it is gathered into one buffer of that size, not doubled up to it and copied.
+ */
+export function scanTar(source: RandomAccess, limits?: TarParserLimits, metaSize?: number): TarLayout {
+  const meta = new ByteBuilder(
+    metaSize === undefined ? 64 * 1024 : Math.max(1, Math.min(metaSize, source.size)),
+  );
   const regions: DataRegion[] = [];
   let metaAtLastRegion = 0;
   const parser = new TarParser(

@@ -4,7 +4,7 @@
 // is exactly the input, so a rebuilt archive is byte-identical by construction. Like node-tar's
 // parse.ts it touches no file system: names are only ever keys, never paths to write.
 import { DeltaError } from '../errors.js';
-import { BLOCK, isZeroBlock, parseHeader, parsePax, type TarHeader } from './header.js';
+import { BLOCK, isZeroBlock, latin1, parseHeader, parsePax, type TarHeader } from './header.js';
 
 export interface TarEntry {
   /** Path after pax `path`, GNU long name or ustar prefix; a matching key only. */
@@ -189,8 +189,7 @@ export class TarParser {
     else {
       let end = data.length;
       while (end > 0 && data[end - 1] === 0) end--;
-      let s = '';
-      for (let i = 0; i < end; i++) s += String.fromCharCode(data[i]);
+      const s = latin1(data, 0, end);
       if (ext.type === 'K') this.longLink = s;
       else this.longName = s;
     }
@@ -217,7 +216,8 @@ export class TarParser {
       dataOffset: this.pos,
       header,
     };
-    this.pax = new Map();
+    // A fresh map only after a pax record (most entries have none: one Map each was garbage).
+    if (this.pax.size > 0) this.pax = new Map();
     this.longName = undefined;
     this.longLink = undefined;
     this.entries++;

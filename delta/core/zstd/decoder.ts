@@ -4,6 +4,7 @@
 // (fzstd allocated a fresh 128 KiB array per block plus tables: at 40 MB of output that garbage
 // outgrew everything else apply holds, because V8 frees array buffers only at its own pace.)
 import { DeltaError } from '../errors.js';
+import { BlockScratch } from './block-scratch.js';
 import { MAX_BLOCK } from './frame.js';
 import { BackwardBits, FseTable, readFseTable } from './fse.js';
 import { HuffmanTable } from './huffman.js';
@@ -70,7 +71,10 @@ export class ZstdDecoder {
   private pos = 0;
   /** Bytes decoded in this frame (offsets may not reach before its start). */
   private total = 0;
-  private readonly literals: Uint8Array;
+  /** This block's literals: a view of the scratch's buffer, fetched per block (it may be shared). */
+  private literals: Uint8Array = new Uint8Array(0);
+  /** The literals buffer size this stream needs. */
+  private readonly literalsSize: number;
   private readonly huffman = new HuffmanTable();
   private hasHuffman = false;
   private readonly ll = new FseTable(9, 35);
@@ -88,14 +92,16 @@ export class ZstdDecoder {
    * windowSize: from the frame header (for single-segment frames, the content size).
    * contentLimit: the most the frame may produce (the stream's declared size); no offset can
    * reach further back, so the window shrinks to it, and output past it is an error.
+   * scratch: block buffers shared with other decoders that never decode at the same time.
    */
   constructor(
     private readonly windowSize: number,
     private readonly contentLimit = Number.MAX_SAFE_INTEGER,
+    private readonly scratch = new BlockScratch(),
   ) {
     this.blockMax = Math.min(MAX_BLOCK, Math.max(windowSize, 1));
     // Literals never exceed a block's output, nor the whole content of a small stream.
-    this.literals = new Uint8Array(Math.min(this.blockMax, contentLimit) + 8);
+    this.literalsSize = Math.min(this.blockMax, contentLimit) + 8;
     this.buf = new Uint8Array(
       contentLimit <= windowSize ? contentLimit : windowSize + Math.min(SLACK, 2 * this.blockMax),
     );
@@ -103,7 +109,7 @@ export class ZstdDecoder {
 
   /** Bytes this decoder holds (for memory accounting in tests). */
   get footprint(): number {
-    return this.buf.length + this.literals.length;
+    return this.buf.length + this.literalsSize;
   }
 
   /**
@@ -189,8 +195,9 @@ export class ZstdDecoder {
     if (p > end) throw corrupt('literals header is cut short');
     if (regen > this.blockMax) throw corrupt('literals larger than the block maximum');
     // Every literal is output, so more than the content's size cannot be right.
-    if (regen > this.literals.length - 8) throw corrupt('decompresses to more than its declared size');
-    const lit = this.literals;
+    if (regen > this.literalsSize - 8) throw corrupt('decompresses to more than its declared size');
+    const lit = this.scratch.literals(this.literalsSize);
+    this.literals = lit;
     if (litType === 0) {
       if (p + regen > end) throw corrupt('raw literals are cut short');
       lit.set(src.subarray(p, p + regen), 0);

@@ -5,6 +5,7 @@
 // whatever the stream's length; reading allocates nothing (pipe hands out views).
 import { DeltaError } from '../errors.js';
 import { type RandomAccess, readInto } from '../io.js';
+import { BlockScratch } from './block-scratch.js';
 import { ZstdDecoder } from './decoder.js';
 import { MAX_BLOCK, parseBlockHeader, parseFrameHeader } from './frame.js';
 
@@ -33,14 +34,16 @@ export class StreamReader {
   private decoder: ZstdDecoder | undefined;
   private frameDone = false;
   private checksumBytes = 0;
-  /** One compressed block (header, body, checksum) plus 4 bytes the bit readers may peek at. */
-  private wire: Uint8Array = new Uint8Array(0);
+  /** Room for one compressed block (header, body, checksum) plus 4 bytes the bit readers may peek at. */
+  private wireSize = 0;
   private stored: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly patch: RandomAccess,
     private readonly spec: StreamSpec,
     maxWindow: number,
+    /** Block buffers shared with the patch's other readers (apply); by default this reader's own. */
+    private readonly scratch = new BlockScratch(),
   ) {
     this.wirePos = spec.offset;
     this.wireEnd = spec.offset + spec.compressedSize;
@@ -50,8 +53,8 @@ export class StreamReader {
       if (frame.contentSize !== undefined && frame.contentSize !== spec.rawSize)
         throw this.corrupt('frame content size differs from the header');
       this.checksumBytes = frame.checksum ? 4 : 0;
-      this.decoder = new ZstdDecoder(frame.windowSize, spec.rawSize);
-      this.wire = new Uint8Array(Math.min(3 + MAX_BLOCK + 4, spec.compressedSize) + 4);
+      this.decoder = new ZstdDecoder(frame.windowSize, spec.rawSize, scratch);
+      this.wireSize = Math.min(3 + MAX_BLOCK + 4, spec.compressedSize) + 4;
       this.wirePos += frame.headerSize;
     } else if (spec.codec === CODEC_STORED) {
       if (spec.compressedSize !== spec.rawSize) throw this.corrupt('stored stream size differs');
@@ -79,7 +82,7 @@ export class StreamReader {
 
   /** Bytes this reader holds whatever it reads (window, block and copy buffers). */
   get footprint(): number {
-    return (this.decoder?.footprint ?? 0) + this.wire.length + this.stored.length;
+    return (this.decoder?.footprint ?? 0) + this.wireSize + this.stored.length;
   }
 
   /** Passes exactly n bytes to sink in chunks (views valid only during the call). */
@@ -144,7 +147,7 @@ export class StreamReader {
     const decoder = this.decoder;
     if (!decoder || this.frameDone) throw this.corrupt('ends before its declared size');
     if (this.wirePos + 3 > this.wireEnd) throw this.truncated();
-    const wire = this.wire;
+    const wire = this.scratch.wire(this.wireSize);
     readInto(this.patch, wire.subarray(0, 3), this.wirePos);
     const block = parseBlockHeader(wire, `stream ${this.spec.name}`);
     let size = block.wireSize;
