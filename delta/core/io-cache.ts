@@ -14,22 +14,44 @@ export function regionSource(
   block = 1 << 16,
   shared?: Uint8Array,
 ): RandomAccess {
-  let start = -1;
+  return new RegionSource(source, offset, size, block, shared);
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A class rather than closures: apply makes one per changed file, and bspatch's optimized loop
+ * inlines `readInto`; a method shared by all regions is the same call target every time, where
+ * a new closure per file deoptimized the loop once more (see io.ts, BytesSource).
+ */
+class RegionSource implements RandomAccess {
+  private start = -1;
   // Allocated on the first read(): callers that only use readInto never need it.
-  let cache: Uint8Array | undefined;
-  let buf: Uint8Array = new Uint8Array(0);
-  return {
-    size,
-    readInto: (target, pos) => readInto(source, target, offset + pos),
-    read(pos, length) {
-      if (length > block) return source.read(offset + pos, length);
-      cache ??= shared && shared.length >= block ? shared : new Uint8Array(Math.min(block, size));
-      if (start < 0 || pos < start || pos + length > start + buf.length) {
-        start = pos;
-        buf = cache.subarray(0, Math.min(block, size - pos));
-        readInto(source, buf, offset + pos);
-      }
-      return buf.subarray(pos - start, pos - start + length);
-    },
-  };
+  private cache: Uint8Array | undefined;
+  private buf: Uint8Array = EMPTY;
+
+  constructor(
+    private readonly source: RandomAccess,
+    private readonly offset: number,
+    readonly size: number,
+    private readonly block: number,
+    private readonly shared: Uint8Array | undefined,
+  ) {}
+
+  readInto(target: Uint8Array, pos: number): void {
+    readInto(this.source, target, this.offset + pos);
+  }
+
+  read(pos: number, length: number): Uint8Array {
+    const { block, size } = this;
+    if (length > block) return this.source.read(this.offset + pos, length);
+    const shared = this.shared;
+    this.cache ??= shared && shared.length >= block ? shared : new Uint8Array(Math.min(block, size));
+    if (this.start < 0 || pos < this.start || pos + length > this.start + this.buf.length) {
+      this.start = pos;
+      this.buf = this.cache.subarray(0, Math.min(block, size - pos));
+      readInto(this.source, this.buf, this.offset + pos);
+    }
+    return this.buf.subarray(pos - this.start, pos - this.start + length);
+  }
 }

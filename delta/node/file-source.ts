@@ -8,24 +8,39 @@ export interface FileSource extends RandomAccess {
 }
 
 export function openFileSource(path: string): FileSource {
-  const fd = openSync(path, 'r');
-  const size = fstatSync(fd).size;
-  const fill = (buf: Uint8Array, offset: number) => {
+  return new FdSource(path);
+}
+
+/**
+ * A class, not closures: bspatch's optimized loop inlines reads of OLD, and a method shared by
+ * every source is one call target (a closure per file source deoptimized it; see core/io.ts).
+ */
+class FdSource implements FileSource {
+  private readonly fd: number;
+  readonly size: number;
+
+  constructor(private readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const buf = new Uint8Array(length);
+    this.readInto(buf, offset);
+    return buf;
+  }
+
+  readInto(target: Uint8Array, offset: number): void {
     let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, offset + got);
-      if (n === 0) throw new DeltaError('DELTA_PATCH_TRUNCATED', `${path} changed size while being read`);
+    while (got < target.length) {
+      const n = readSync(this.fd, target, got, target.length - got, offset + got);
+      if (n === 0)
+        throw new DeltaError('DELTA_PATCH_TRUNCATED', `${this.path} changed size while being read`);
       got += n;
     }
-  };
-  return {
-    size,
-    read(offset, length) {
-      const buf = new Uint8Array(length);
-      fill(buf, offset);
-      return buf;
-    },
-    readInto: (target, offset) => fill(target, offset),
-    close: () => closeSync(fd),
-  };
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }

@@ -10,8 +10,9 @@ import { DeltaError, hex, sameBytes } from '../errors.js';
 import type { Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';
 import { regionSource } from '../io-cache.js';
-import { StreamReader } from '../zstd/index.js';
+import { BlockScratch, StreamReader } from '../zstd/index.js';
 import { EncodedControls } from './control-cursor.js';
+import { EntryOutput } from './entry-output.js';
 import { type DecodedHead, GZIP_FORMAT_VERSION, type StreamName } from './format.js';
 import { rebuildGzipEntry } from './gzip-entry.js';
 import type { ApplyLimits } from './limits.js';
@@ -51,11 +52,13 @@ export function applyPatch(input: ApplyInput): void {
       'DELTA_SOURCE_MISMATCH',
       `OLD layer is ${old.size} bytes; the patch expects ${head.oldLayout.size}`,
     );
-  const layout = readOldLayout(old, head.kind);
+  const layout = readOldLayout(old, head.kind, head.oldLayout.metaSize);
   if (layout.regions.length !== head.oldLayout.regions || layout.meta.length !== head.oldLayout.metaSize)
     throw new DeltaError('DELTA_SOURCE_MISMATCH', 'OLD does not have the layout the patch was made from');
 
-  const open = (name: StreamName) => new StreamReader(patch, specs[name], limits.maxWindowBytes);
+  // One set of block buffers for all streams: they are read one call at a time.
+  const blocks = new BlockScratch();
+  const open = (name: StreamName) => new StreamReader(patch, specs[name], limits.maxWindowBytes, blocks);
   const table = decodeTable(open('table').read(specs.table.rawSize), layout.regions.length);
   const ctrl = open('ctrl');
   const diff = open('diff');
@@ -76,12 +79,11 @@ export function applyPatch(input: ApplyInput): void {
     input.progress?.(written, target);
   };
 
-  const patchFile = (
-    oldRegion: RandomAccess,
-    lengths: BsdiffLengths,
-    size: number,
-    out: (c: Uint8Array) => void,
-  ) => {
+  // Every bspatch call writes through this one sink (entry-output.ts says why).
+  const output = new EntryOutput(emit);
+  const sink = (c: Uint8Array) => output.write(c);
+  /** bspatch of one entry into `output` (set up by the caller: collect or pass). */
+  const patchFile = (oldRegion: RandomAccess, lengths: BsdiffLengths, size: number) => {
     if (size > limits.maxFileBytes)
       throw new DeltaError(
         'DELTA_PATCH_TOO_LARGE',
@@ -97,7 +99,7 @@ export function applyPatch(input: ApplyInput): void {
         newSize: size,
         diffLen: lengths.diff,
         extraLen: lengths.extra,
-        sink: out,
+        sink,
         addBytes: input.addBytes,
         scratch,
       });
@@ -116,13 +118,9 @@ export function applyPatch(input: ApplyInput): void {
     // Straight into one buffer of the declared size (the controls were checked to make exactly
     // m.size bytes): a tar of 2000 entries has ~1 MB of meta, and parts plus a copy were twice that.
     const meta = new Uint8Array(m.size);
-    let n = 0;
-    patchFile(bytesSource(layout.meta), m, m.size, (c) => {
-      if (c.length > meta.length - n) throw invalid('meta rebuilds past its declared size');
-      meta.set(c, n);
-      n += c.length;
-    });
-    if (n !== m.size) throw invalid('meta rebuilt to the wrong size');
+    output.collect(meta);
+    patchFile(bytesSource(layout.meta), m, m.size);
+    if (output.collected !== m.size) throw invalid('meta rebuilt to the wrong size');
     newMeta = meta;
   }
 
@@ -135,6 +133,7 @@ export function applyPatch(input: ApplyInput): void {
   const checked = (expected: Uint8Array, what: string) => {
     const h = sha256();
     return {
+      hash: h,
       out: (c: Uint8Array) => {
         h.update(c);
         emit(c);
@@ -163,7 +162,8 @@ export function applyPatch(input: ApplyInput): void {
       const r = layout.regions[item.oldIndex];
       const c = checked(item.sha256, `file #${i}`);
       const start = written;
-      patchFile(regionSource(old, r.offset, r.size), item, item.size, c.out);
+      output.pass(c.hash);
+      patchFile(regionSource(old, r.offset, r.size), item, item.size);
       if (written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
       c.done();
     } else if (item.op === OP_LITERAL) {
@@ -184,7 +184,10 @@ export function applyPatch(input: ApplyInput): void {
         limits,
         what: `file #${i}`,
         out: c.out,
-        bspatch: patchFile,
+        bspatch: (base, lengths, into) => {
+          output.collect(into);
+          patchFile(base, lengths, into.length);
+        },
       });
       c.done();
     }

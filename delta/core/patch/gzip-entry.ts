@@ -22,13 +22,8 @@ export interface GzipEntryInput {
   /** Which file, for messages. */
   readonly what: string;
   readonly out: (chunk: Uint8Array) => void;
-  /** apply's bspatch of one entry (its controls, diff and extra from the streams) into `out`. */
-  readonly bspatch: (
-    base: RandomAccess,
-    lengths: BsdiffLengths,
-    size: number,
-    out: (chunk: Uint8Array) => void,
-  ) => void;
+  /** apply's bspatch of one entry (its controls, diff and extra from the streams) filling `into`. */
+  readonly bspatch: (base: RandomAccess, lengths: BsdiffLengths, into: Uint8Array) => void;
 }
 
 const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
@@ -91,11 +86,7 @@ export function rebuildGzipEntry(input: GzipEntryInput): void {
   } else if (item.base !== GZ_BASE_NONE) base = input.oldFile as RandomAccess;
 
   const content = new Uint8Array(item.rawSize);
-  let at = 0;
-  input.bspatch(base, item, item.rawSize, (c) => {
-    content.set(c, at);
-    at += c.length;
-  });
+  input.bspatch(base, item, content);
   let written = 0;
   try {
     gzipRebuild({ header, level: item.level, content }, (c) => {

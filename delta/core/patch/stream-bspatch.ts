@@ -28,21 +28,36 @@ export function checkControls(
   controls.rewind();
   for (let i = 0; controls.next(); i++) {
     const { add, copy, seek } = controls;
-    if (!Number.isSafeInteger(add) || !Number.isSafeInteger(copy) || !Number.isSafeInteger(seek))
-      throw corrupt(`control ${i} is not a safe integer`);
-    if (add < 0 || copy < 0) throw corrupt(`control ${i} has a negative length`);
-    if (add > newSize - newPos || copy > newSize - newPos - add)
-      throw corrupt(`control ${i} writes past the end`);
-    if (add > 0 && (oldPos < 0 || add > oldSize - oldPos))
-      throw corrupt(`control ${i} reads outside the old file`);
+    const problem = controlProblem(add, copy, seek, oldPos, newPos, oldSize, newSize);
+    // One throw naming `i`: with one per check, TurboFan boxed `i` for the messages in the hot
+    // loop itself (a heap number per control: 1.8 MB of garbage on mariadb's 110k controls).
+    if (problem) throw corrupt(`control ${i} ${problem}`);
     newPos += add + copy;
     d += add;
     e += copy;
     oldPos += add + seek;
-    if (!Number.isSafeInteger(oldPos)) throw corrupt(`control ${i} moves the old cursor out of range`);
   }
   if (newPos !== newSize) throw corrupt(`controls make ${newPos} bytes, not ${newSize}`);
   if (d !== diffLen || e !== extraLen) throw corrupt('controls do not use the diff and extra bytes exactly');
+}
+
+/** What is wrong with one control at these cursors, or '' (checkControls' per-control test). */
+function controlProblem(
+  add: number,
+  copy: number,
+  seek: number,
+  oldPos: number,
+  newPos: number,
+  oldSize: number,
+  newSize: number,
+): string {
+  if (!Number.isSafeInteger(add) || !Number.isSafeInteger(copy) || !Number.isSafeInteger(seek))
+    return 'is not a safe integer';
+  if (add < 0 || copy < 0) return 'has a negative length';
+  if (add > newSize - newPos || copy > newSize - newPos - add) return 'writes past the end';
+  if (add > 0 && (oldPos < 0 || add > oldSize - oldPos)) return 'reads outside the old file';
+  if (!Number.isSafeInteger(oldPos + add + seek)) return 'moves the old cursor out of range';
+  return '';
 }
 
 /**
@@ -124,8 +139,9 @@ function gathered(input: StreamPatchInput, controls: ControlSource): void {
       const k = extra.take(Math.min(left, CHUNK - fill));
       const e = extra.buffer;
       const eOff = extra.offset;
-      if (k > 64) out.set(e.subarray(eOff, eOff + k), fill);
-      else for (let i = 0; i < k; i++) out[fill + i] = e[eOff + i];
+      // A loop, not out.set(e.subarray(...)): a view per copy run is garbage, and the runs are
+      // short (extra is ~2% of a changed file's bytes).
+      for (let i = 0; i < k; i++) out[fill + i] = e[eOff + i];
       extra.skip(k);
       fill += k;
       left -= k;
