@@ -8,7 +8,7 @@
 // whole `delta apply` (node file, what a user runs).
 //
 //   npm run build && node dist/bench/wasm.js [--engines qjs,qjs-hosted-hash,qjs-kernels,starlingmonkey]
-//                                            [--mb 3] [--runs 9] [--warmup 8] [--json out.json]
+//                                            [--mb 3 | --pair DIR] [--runs 9] [--warmup 8] [--json out.json]
 //
 // The layer pair is real files from /usr/bin (binaries), every 7th edited in place, some renamed,
 // removed and added (wasm/testing/layers.ts); the patch is made by the Node path. "node core"
@@ -17,7 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   applyPatch,
@@ -63,6 +63,7 @@ const { values } = parseArgs({
   options: {
     engines: { type: 'string', default: 'qjs-kernels,qjs-hosted-hash,qjs' },
     mb: { type: 'string', default: '3' },
+    pair: { type: 'string' },
     runs: { type: 'string', default: '9' },
     warmup: { type: 'string', default: '8' },
     json: { type: 'string' },
@@ -177,11 +178,15 @@ async function main(): Promise<void> {
   const cache = join(root, 'bench/.cache/wasm');
   mkdirSync(cache, { recursive: true });
   const mb = Number(values.mb);
-  const name = `usr-bin-${mb}mb`;
+  // --pair DIR: a real update (DIR/old.tar -> DIR/new.tar, e.g. bench/.cache/delta/libssl3 from
+  // bench/delta.ts); otherwise the synthetic layer pair of /usr/bin files.
+  const name = values.pair ? `pair-${basename(values.pair)}` : `usr-bin-${mb}mb`;
   const patchPath = join(cache, `${name}.aloft`);
-  let pair = { oldPath: join(cache, `${name}-v1.tar`), newPath: join(cache, `${name}-v2.tar`) };
+  let pair = values.pair
+    ? { oldPath: join(values.pair, 'old.tar'), newPath: join(values.pair, 'new.tar') }
+    : { oldPath: join(cache, `${name}-v1.tar`), newPath: join(cache, `${name}-v2.tar`) };
   if (!existsSync(patchPath)) {
-    pair = appLayers(cache, name, ['/usr/bin'], mb * 1e6);
+    if (!values.pair) pair = appLayers(cache, name, ['/usr/bin'], mb * 1e6);
     createPatchFile(pair.oldPath, pair.newPath, patchPath);
   }
   const patch = readFileSync(patchPath);
