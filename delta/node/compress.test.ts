@@ -3,7 +3,7 @@ import { Compressor } from 'zstd-napi';
 import { mutate, xorshift } from '../core/bsdiff/testing/random.js';
 import { bytesSource, concatBytes } from '../core/io.js';
 import { CODEC_ZSTD, StreamReader } from '../core/zstd/index.js';
-import { jobSize, zstdCompress } from './compress.js';
+import { jobSize, OVERLAP_LOG, zstdCompress } from './compress.js';
 
 // toEqual walks a typed array element by element (seconds per MB): compare as buffers.
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
@@ -50,6 +50,7 @@ describe('zstdCompress', () => {
         checksumFlag: false,
         nbWorkers,
         jobSize: jobSize(bytes.length),
+        overlapLog: OVERLAP_LOG,
       });
       expect(same(c.compress(bytes), frame)).toBe(true);
     }

@@ -166,3 +166,11 @@ export function runTasks(
     if (Atomics.wait(board.ready, 0, seen, 50) !== 'timed-out') idleSince = performance.now();
   }
 }
+
+/** Gives back the tasks `me` claimed but did not finish (a thread that failed), for the other to take. */
+export function release(board: Board, me: number): void {
+  for (let i = 0; i < board.tasks.length; i++)
+    if (Atomics.load(board.claims, i) === me && Atomics.load(board.done, i) !== 1)
+      Atomics.store(board.claims, i, 0);
+  notify(board);
+}

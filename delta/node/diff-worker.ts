@@ -3,7 +3,7 @@
 // in Atomics.wait (createPatchFile is synchronous), reads the answers with
 // receiveMessageOnPort once the board's `done` words say they exist.
 import { type MessagePort, workerData } from 'node:worker_threads';
-import { type Board, runTasks, WORKER } from './diff-tasks.js';
+import { type Board, release, runTasks, WORKER } from './diff-tasks.js';
 
 /** Controls as flat (add, copy, seek) triples: one transferable array instead of objects. */
 export interface DiffAnswer {
@@ -16,17 +16,23 @@ export interface DiffAnswer {
 const { port, board } = (workerData ?? {}) as { port?: MessagePort; board?: Board };
 
 if (port && board) {
-  runTasks(board, WORKER, (task, s) => {
-    const controls = new Float64Array(s.controls.length * 3);
-    s.controls.forEach((c, i) => {
-      controls[i * 3] = c.add;
-      controls[i * 3 + 1] = c.copy;
-      controls[i * 3 + 2] = c.seek;
+  try {
+    runTasks(board, WORKER, (task, s) => {
+      const controls = new Float64Array(s.controls.length * 3);
+      s.controls.forEach((c, i) => {
+        controls[i * 3] = c.add;
+        controls[i * 3 + 1] = c.copy;
+        controls[i * 3 + 2] = c.seek;
+      });
+      // diff is a view into a NEW-sized scratch buffer: send only its bytes.
+      const diff = s.diff.slice();
+      const answer: DiffAnswer = { task, controls, diff, extra: s.extra };
+      port.postMessage(answer, [controls.buffer, diff.buffer, s.extra.buffer as ArrayBuffer]);
     });
-    // diff is a view into a NEW-sized scratch buffer: send only its bytes.
-    const diff = s.diff.slice();
-    const answer: DiffAnswer = { task, controls, diff, extra: s.extra };
-    port.postMessage(answer, [controls.buffer, diff.buffer, s.extra.buffer as ArrayBuffer]);
-  });
+  } catch {
+    // Say so through the board (the main thread is blocked in Atomics.wait, not listening):
+    // it takes back what this thread held.
+    release(board, WORKER);
+  }
   port.close();
 }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type BsdiffStreams, joinParts, splitBsdiff } from '../core/bsdiff/index.js';
 import { type CreateInput, createPatch } from '../core/index.js';
 import { zstdCompress } from './compress.js';
-import { MAIN, runTasks, TASK_INDEX, TASK_PART, TASK_WHOLE } from './diff-tasks.js';
+import { MAIN, release, runTasks, TASK_INDEX, TASK_PART, TASK_WHOLE, WORKER } from './diff-tasks.js';
 import { nodeSha256 } from './hash.js';
 import { diffAhead, MIN_PARALLEL_BYTES, makeBoard, plannedDiffs } from './parallel-diff.js';
 import { gnuTar, noise, tempDir, writeTree } from './testing/fixtures.js';
@@ -78,6 +78,18 @@ describe('diffs made ahead', () => {
     expect(got.controls).toEqual(want.controls);
     expect(Buffer.from(got.diff).equals(Buffer.from(want.diff))).toBe(true);
     expect(Buffer.from(got.extra).equals(Buffer.from(want.extra))).toBe(true);
+  });
+
+  it('takes back the tasks a failing worker gives back', () => {
+    const pairs = plannedDiffs(input);
+    const board = makeBoard(pairs);
+    for (let i = 0; i < board.tasks.length; i++) Atomics.store(board.claims, i, WORKER);
+    const results = new Map<number, BsdiffStreams>();
+    expect(runTasks(board, MAIN, (i, s) => results.set(i, s))).toBe(true);
+    expect(results.size).toBe(0);
+    release(board, WORKER);
+    expect(runTasks(board, MAIN, (i, s) => results.set(i, s))).toBe(true);
+    expect(results.size).toBe(board.tasks.length);
   });
 
   it('answers createPatch with the very same patch bytes as diffing in line', () => {

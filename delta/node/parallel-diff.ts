@@ -146,6 +146,9 @@ function diffOnTwoThreads(pairs: Pair[]): boolean {
     return false;
   }
   worker.unref();
+  // A worker that fails gives its tasks back through the board (or, dead outright, times out):
+  // its 'error' event, delivered later on the event loop, must not crash the process.
+  worker.on('error', () => {});
   const results = new Map<number, BsdiffStreams>();
   const expected = board.tasks.filter((t) => t.kind !== TASK_INDEX).length;
   const take = () => {
@@ -164,6 +167,9 @@ function diffOnTwoThreads(pairs: Pair[]): boolean {
     for (;;) {
       const seen = Atomics.load(board.ready, 0);
       take();
+      if (results.size === expected) break;
+      // Tasks a failing worker gave back are free again: take them.
+      if (!runTasks(board, MAIN, (i, s) => results.set(i, s), busyLimit)) return false;
       if (results.size === expected) break;
       if (performance.now() - waitFrom > busyLimit) return false;
       Atomics.wait(board.ready, 0, seen, 100);
