@@ -66,9 +66,10 @@ export function applyPatch(input: ApplyInput): void {
   const lit = open('lit');
 
   const target = head.target.size;
-  const copyBuf = new Uint8Array(COPY_CHUNK);
-  // bspatch's output and OLD read-ahead buffers, shared by every changed file (one at a time).
+  // bspatch's output and OLD read-ahead buffers, shared by every changed file (one at a time);
+  // unchanged files are copied through its first half (never while bspatch runs).
   const scratch = new Uint8Array(2 * COPY_CHUNK);
+  const copyBuf = scratch.subarray(0, COPY_CHUNK);
   const outHash = sha256();
   let written = 0;
   const emit = (chunk: Uint8Array) => {
