@@ -4,7 +4,7 @@ import { zstdCompress } from './compress.js';
 import { inFile } from './errors.js';
 import { nodeSha256 } from './hash.js';
 import { loadInput } from './input.js';
-import { diffAhead } from './parallel-diff.js';
+import { defaultDiffWorkers, diffAhead, startDiffWorker, stopDiffWorker } from './parallel-diff.js';
 import { TempFile } from './temp-file.js';
 
 export interface CreateOptions {
@@ -40,16 +40,20 @@ export function createPatchFile(
   options: CreateOptions = {},
 ): CreateSummary {
   const started = performance.now();
+  // The diff worker starts now, so that it is up by the time the inputs are read and planned.
+  const worker = (options.workers ?? defaultDiffWorkers()) >= 1 ? startDiffWorker() : undefined;
   let old: ReturnType<typeof loadInput>;
   let nw: ReturnType<typeof loadInput>;
   try {
     old = loadInput(oldPath);
   } catch (e) {
+    stopDiffWorker(worker);
     throw inFile('OLD', oldPath, e);
   }
   try {
     nw = loadInput(newPath);
   } catch (e) {
+    stopDiffWorker(worker);
     throw inFile('NEW', newPath, e);
   }
   const input: CreateInput = {
@@ -61,7 +65,7 @@ export function createPatchFile(
     compress: zstdCompress,
     mode: options.mode,
   };
-  const ahead = diffAhead(input, options.workers);
+  const ahead = diffAhead(input, options.workers, worker);
   const result = createPatch({ ...input, bsdiff: ahead?.port, progress: options.progress });
   const out = new TempFile(patchPath);
   try {

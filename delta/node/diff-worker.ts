@@ -13,9 +13,10 @@ export interface DiffAnswer {
   readonly extra: Uint8Array;
 }
 
-const { port, board } = (workerData ?? {}) as { port?: MessagePort; board?: Board };
+const { port } = (workerData ?? {}) as { port?: MessagePort };
 
-if (port && board) {
+// Started while the main thread still reads its inputs; the board comes once it has planned.
+port?.once('message', (board: Board) => {
   try {
     runTasks(board, WORKER, (task, s) => {
       const controls = new Float64Array(s.controls.length * 3);
@@ -35,4 +36,4 @@ if (port && board) {
     release(board, WORKER);
   }
   port.close();
-}
+});

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
   type BsdiffControl,
   type BsdiffStreams,
@@ -133,24 +133,41 @@ function assemble(board: Board, pairs: Pair[], results: Map<number, BsdiffStream
   });
 }
 
-/** Diffs all pairs on this thread and a worker; false when the worker could not be used. */
-function diffOnTwoThreads(pairs: Pair[]): boolean {
+/** A diff worker thread, started ahead: it loads its modules while this thread reads the inputs. */
+export interface DiffWorker {
+  readonly worker: Worker;
+  readonly port: MessagePort;
+}
+
+/** Starts the worker (it waits for a board); undefined when there is no built worker module. */
+export function startDiffWorker(): DiffWorker | undefined {
   const url = workerUrl();
-  if (!url) return false;
-  const board = makeBoard(pairs);
+  if (!url) return undefined;
   const { port1, port2 } = new MessageChannel();
   let worker: Worker;
   try {
-    worker = new Worker(url, { workerData: { port: port2, board }, transferList: [port2] });
+    worker = new Worker(url, { workerData: { port: port2 }, transferList: [port2] });
   } catch {
-    return false;
+    return undefined;
   }
   worker.unref();
   // A worker that fails gives its tasks back through the board (or, dead outright, times out):
   // its 'error' event, delivered later on the event loop, must not crash the process.
   worker.on('error', () => {});
+  return { worker, port: port1 };
+}
+
+/** Ends a worker (its work done or not needed). */
+export function stopDiffWorker(w: DiffWorker | undefined): void {
+  if (!w) return;
+  w.port.close();
+  void w.worker.terminate();
+}
+
+/** Diffs all pairs on this thread and the worker; false when the worker could not be used. */
+function diffOnTwoThreads(pairs: Pair[], w: DiffWorker): boolean {
+  const port1 = w.port;
   const results = new Map<number, BsdiffStreams>();
-  const expected = board.tasks.filter((t) => t.kind !== TASK_INDEX).length;
   const take = () => {
     for (let m = receiveMessageOnPort(port1); m; m = receiveMessageOnPort(port1)) {
       const a = m.message as DiffAnswer;
@@ -158,6 +175,10 @@ function diffOnTwoThreads(pairs: Pair[]): boolean {
     }
   };
   try {
+    const board = makeBoard(pairs);
+    const expected = board.tasks.filter((t) => t.kind !== TASK_INDEX).length;
+    // The board's SharedArrayBuffers are shared by postMessage, not copied.
+    port1.postMessage(board);
     const started = performance.now();
     // A worker that died (say, out of memory) never says so to a thread blocked here: past a
     // generous bound without progress this thread gives up and diffs everything itself.
@@ -177,8 +198,7 @@ function diffOnTwoThreads(pairs: Pair[]): boolean {
     assemble(board, pairs, results);
     return true;
   } finally {
-    port1.close();
-    void worker.terminate();
+    stopDiffWorker(w);
   }
 }
 
@@ -189,18 +209,23 @@ function diffOnTwoThreads(pairs: Pair[]): boolean {
 export function diffAhead(
   input: CreateInput,
   workers = defaultDiffWorkers(),
+  started?: DiffWorker,
 ): { port: DiffPort; threads: 1 | 2 } | undefined {
-  if (workers < 1) return undefined;
-  let pairs: Pair[];
+  let pairs: Pair[] | undefined;
   try {
-    pairs = plannedDiffs(input);
+    if (workers >= 1) pairs = plannedDiffs(input);
   } catch {
-    return undefined; // the real run will report whatever is wrong
+    // The real run will report whatever is wrong.
   }
-  const total = pairs.reduce((n, p) => n + p.old.length + p.nw.length, 0);
-  const scans = pairs.reduce((n, p) => n + splitPoints(p.nw.length).length - 1, 0);
-  if (scans < 2 || total < MIN_PARALLEL_BYTES) return undefined;
-  const twoThreads = diffOnTwoThreads(pairs);
+  const total = pairs?.reduce((n, p) => n + p.old.length + p.nw.length, 0) ?? 0;
+  const scans = pairs?.reduce((n, p) => n + splitPoints(p.nw.length).length - 1, 0) ?? 0;
+  if (!pairs || scans < 2 || total < MIN_PARALLEL_BYTES) {
+    stopDiffWorker(started);
+    return undefined;
+  }
+  const worker = started ?? startDiffWorker();
+  // diffOnTwoThreads stops the worker when it is done.
+  const twoThreads = worker !== undefined && diffOnTwoThreads(pairs, worker);
   if (!twoThreads) for (const p of pairs) p.streams = splitBsdiff(p.old, p.nw);
   const byLength = new Map<string, Pair[]>();
   for (const p of pairs) {
