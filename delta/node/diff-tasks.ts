@@ -110,11 +110,11 @@ class PairViews {
     return this.idx;
   }
   /** The inverse is built once, by the first scan that wants it; the other scan goes on without. */
-  rank = (): Int32Array | undefined => {
+  rank = (build: boolean): Int32Array | undefined => {
     // Asked at every search while the other thread builds it: no allocation on that path.
     const state = this.board.rankState;
     if (Atomics.load(state, this.pair) === 2) return new Int32Array(this.spec.rank as SharedArrayBuffer);
-    if (Atomics.compareExchange(state, this.pair, 0, 1) !== 0) return undefined;
+    if (!build || Atomics.compareExchange(state, this.pair, 0, 1) !== 0) return undefined;
     const view = inverse(this.sa(), new Int32Array(this.spec.rank as SharedArrayBuffer));
     Atomics.store(state, this.pair, 2);
     return view;

@@ -112,8 +112,13 @@ export function bsdiffScan(
       const bPos = shifted && prevEnLcp > 0 ? prevEnPos + 1 : -1;
       const bLcp = prevEnLcp - 1;
       const eligible = shifted && prevLen >= 2;
-      if (rank === undefined && ++searches > minSearches && hitsSoFar > buildAt * searches)
-        rank = options.rank ? options.rank() : inverse(sa);
+      if (rank === undefined) {
+        if (++searches > minSearches && hitsSoFar > buildAt * searches)
+          rank = options.rank ? options.rank(true) : inverse(sa);
+        // An inverse that another scan over this index built is free to use: ask now and then.
+        else if (options.rank && (searches & 1023) === 1 && minSearches !== Infinity)
+          rank = options.rank(false);
+      }
       if (rank !== undefined && eligible && hits > tryAt) {
         // The previous match shifted by a byte shares prevLen - 1 bytes with new[scan..]: if
         // the insertion point sits right beside its rank q, two comparisons find it.
@@ -300,11 +305,13 @@ export interface BsdiffOptions {
 
 export interface ScanOptions extends BsdiffOptions {
   /**
-   * Where the inverse suffix array comes from once the scan wants it (default: built here).
-   * Scans sharing one suffix array share one inverse; undefined means "not yet" (another
-   * thread builds it): the scan goes on searching and asks again at its next search.
+   * Where the inverse suffix array comes from (default: built here once the scan wants it).
+   * Scans sharing one suffix array share one inverse: `build` true asks for it to be built
+   * (undefined: another thread is building it, the scan asks again at its next search), false
+   * only takes one already built (a scan over a part of NEW would otherwise search without it
+   * for its first oldSize/16 searches, like a whole scan, though it is there).
    */
-  readonly rank?: () => Int32Array | undefined;
+  readonly rank?: (build: boolean) => Int32Array | undefined;
 }
 
 /** Shares of searches answered by the shifted previous match from which the shortcut pays. */

@@ -53,10 +53,10 @@ export function joinParts(parts: readonly BsdiffStreams[]): BsdiffStreams {
 }
 
 /** A rank port that builds the inverse suffix array once, for all scans over one index. */
-export function sharedRank(index: OldIndex): () => Int32Array {
+export function sharedRank(index: OldIndex): (build: boolean) => Int32Array | undefined {
   let rank: Int32Array | undefined;
-  return () => {
-    rank ??= inverse(index.sa);
+  return (build) => {
+    if (build) rank ??= inverse(index.sa);
     return rank;
   };
 }
