@@ -53,6 +53,7 @@ export const deltaCommand: Command = {
     // apply with a layer or BSDIFF40 patch and no image options skips even loading the image
     // branch: on a device, start-up memory is most of the budget.
     if (name === 'apply' && (await isLayerApply(rest))) return command.run(rest);
+    if (name === 'create' && (await isFileCreate(rest))) return command.run(rest);
     // Container images and image patches go to the image branch (delta/node/image), loaded
     // only here so file and layer deltas never pay for it; undefined means "not an image".
     const { routeImageCommand } = await import('./node/image/cli.js');
@@ -76,4 +77,22 @@ async function isLayerApply(argv: string[]): Promise<boolean> {
   const { patchMagic } = await import('./cli-apply.js');
   const magic = patchMagic(positionals[1]);
   return magic === 'ALOFTDLT' || magic === 'BSDIFF40';
+}
+
+/**
+ * `create OLD NEW -o PATCH [--format F] [--whole-file] [--json]` where OLD or NEW cannot be a
+ * container image (so the image branch would hand it back): decided from tar headers alone.
+ */
+async function isFileCreate(argv: string[]): Promise<boolean> {
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-o' || a === '--output' || a === '--format') i++;
+    else if (/^--(output|format)=/.test(a) || a === '--json' || a === '--whole-file') continue;
+    else if (a.startsWith('-')) return false;
+    else positionals.push(a);
+  }
+  if (positionals.length !== 2) return false;
+  const { mayBeImage } = await import('./node/image-sniff.js');
+  return !mayBeImage(positionals[0]) || !mayBeImage(positionals[1]);
 }
