@@ -63,19 +63,28 @@ export const deltaCommand: Command = {
   },
 };
 
-/** `apply OLD PATCH -o OUT [--json]` where PATCH is an Aloft layer/file patch or BSDIFF40. */
-async function isLayerApply(argv: string[]): Promise<boolean> {
+/**
+ * The two positionals of a command line that uses only these options (`valued` take a value,
+ * `flags` do not); undefined when any other option is given or there are not exactly two.
+ */
+function twoPositionals(argv: string[], valued: string[], flags: string[]): [string, string] | undefined {
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '-o' || a === '--output') i++;
-    else if (a.startsWith('--output=') || a === '--json') continue;
-    else if (a.startsWith('-')) return false;
+    if (valued.includes(a)) i++;
+    else if (flags.includes(a) || valued.some((v) => v.startsWith('--') && a.startsWith(`${v}=`))) continue;
+    else if (a.startsWith('-')) return undefined;
     else positionals.push(a);
   }
-  if (positionals.length !== 2) return false;
+  return positionals.length === 2 ? [positionals[0], positionals[1]] : undefined;
+}
+
+/** `apply OLD PATCH -o OUT [--json]` where PATCH is an Aloft layer/file patch or BSDIFF40. */
+async function isLayerApply(argv: string[]): Promise<boolean> {
+  const pos = twoPositionals(argv, ['-o', '--output'], ['--json']);
+  if (!pos) return false;
   const { patchMagic } = await import('./cli-apply.js');
-  const magic = patchMagic(positionals[1]);
+  const magic = patchMagic(pos[1]);
   return magic === 'ALOFTDLT' || magic === 'BSDIFF40';
 }
 
@@ -84,15 +93,8 @@ async function isLayerApply(argv: string[]): Promise<boolean> {
  * container image (so the image branch would hand it back): decided from tar headers alone.
  */
 async function isFileCreate(argv: string[]): Promise<boolean> {
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-o' || a === '--output' || a === '--format') i++;
-    else if (/^--(output|format)=/.test(a) || a === '--json' || a === '--whole-file') continue;
-    else if (a.startsWith('-')) return false;
-    else positionals.push(a);
-  }
-  if (positionals.length !== 2) return false;
+  const pos = twoPositionals(argv, ['-o', '--output', '--format'], ['--json', '--whole-file']);
+  if (!pos) return false;
   const { mayBeImage } = await import('./node/image-sniff.js');
-  return !mayBeImage(positionals[0]) || !mayBeImage(positionals[1]);
+  return !mayBeImage(pos[0]) || !mayBeImage(pos[1]);
 }
