@@ -110,6 +110,21 @@ const decodeOnlyCbor = {
   },
 };
 
+/**
+ * qjs-kernels: delta/core/zstd's `./decoder.js` (the TypeScript block decoder) ->
+ * wasm/src/zstd-decoder.ts, the same class shape over the C `zstd` kernel. The TS decoder (and its
+ * FSE and Huffman modules) then leaves the bundle.
+ */
+const kernelZstd = {
+  name: 'aloft-kernel-zstd',
+  resolveId(id, importer) {
+    if (id !== './decoder.js' || !importer) return null;
+    return resolve(dirname(importer)) === join(root, 'delta/core/zstd')
+      ? join(root, 'wasm/src/zstd-decoder.ts')
+      : null;
+  },
+};
+
 async function bundle(engine) {
   const { rolldown } = await import('rolldown');
   const bundler = await rolldown({
@@ -119,7 +134,11 @@ async function bundle(engine) {
     platform: 'neutral',
     resolve: { conditionNames: ['import', 'default'], mainFields: ['module', 'main'] },
     treeshake: true,
-    plugins: [decodeOnlyCbor, ...(VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : [])],
+    plugins: [
+      decodeOnlyCbor,
+      ...(VARIANTS[engine].kernels ? [kernelZstd] : []),
+      ...(VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : []),
+    ],
     // WIT imports are provided by the component runtime, not bundled.
     external: VARIANTS[engine].runtime === 'starlingmonkey' ? [] : [/^aloft:engine\//],
     logLevel: 'warn',
@@ -149,9 +168,12 @@ async function componentize(engine, jsFile) {
       sync: true,
     });
     if (!kernels) return component;
-    const { buildKernelComponent, compileAdapter } = await import('./kernels.mjs');
+    const { buildKernelComponent, compileKernelModules } = await import('./kernels.mjs');
     const { adaptEngine, composeEngine } = await import('./compose.mjs');
-    return composeEngine(await adaptEngine(component, await compileAdapter()), await buildKernelComponent());
+    return composeEngine(
+      await adaptEngine(component, await compileKernelModules()),
+      await buildKernelComponent(),
+    );
   }
   const { componentize } = await import('@bytecodealliance/componentize-js');
   const { component } = await componentize({

@@ -95,78 +95,109 @@ export async function composeEngine(engine, kernels) {
 
 const HASH = 'aloft:engine/hash@0.1.0';
 const KERNELS = 'aloft:engine/kernels@0.1.0';
+
+/**
+ * Every kernel function the engine imports, and the core module export that implements it on the
+ * engine's memory: `func` is the name the canonical ABI gives it in its interface
+ * (`[constructor]r`, `[method]r.m`, `[resource-drop]r`, or the function's own name); `module` is a
+ * key of the modules given to adaptEngine (wasm/kernels.mjs compileKernelModules). A new kernel
+ * function is one row here (plus its WIT, its C export and its kernel-types.c stub):
+ * /work/notes/kernel-plumbing.md.
+ */
+export const KERNEL_FUNCTIONS = [
+  { iface: HASH, func: '[constructor]sha256', module: 'adapter', export: 'sha256-new' },
+  { iface: HASH, func: '[method]sha256.update', module: 'adapter', export: 'sha256-update' },
+  { iface: HASH, func: '[method]sha256.digest', module: 'adapter', export: 'sha256-digest' },
+  { iface: HASH, func: '[resource-drop]sha256', module: 'adapter', export: 'sha256-drop' },
+  { iface: KERNELS, func: 'add-bytes', module: 'adapter', export: 'add-bytes' },
+  { iface: KERNELS, func: '[constructor]zstd', module: 'zstd', export: 'zstd-new' },
+  { iface: KERNELS, func: '[method]zstd.reset', module: 'zstd', export: 'zstd-reset' },
+  { iface: KERNELS, func: '[method]zstd.block', module: 'zstd', export: 'zstd-block' },
+  { iface: KERNELS, func: '[resource-drop]zstd', module: 'zstd', export: 'zstd-drop' },
+];
+
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A WAT identifier as `jco print` writes it: `$plain` or `$"with spaces"`. */
 const ID = '(\\$"[^"]+"|\\$[^\\s()]+)';
 
-function replaceOnce(text, pattern, replace, what) {
-  const found = text.match(pattern);
-  if (!found || text.match(new RegExp(pattern.source, 'g')).length !== 1)
+function once(text, pattern, what) {
+  const all = [...text.matchAll(new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`))];
+  if (all.length !== 1)
     throw new Error(
-      `compose: cannot find exactly one ${what} in the engine (componentize-qjs changed its layout?)`,
+      `compose: found ${all.length} ${what} in the engine, not one (componentize-qjs changed its layout?)`,
     );
-  return text.replace(pattern, replace);
+  return all[0];
 }
 
 /**
- * Rewires the engine's `hash` and `kernels` imports, inside its wit-component core wiring, to
- * the adapter module (wasm/kernels/adapter.c) instantiated on the engine's own memory and
- * allocator. Each lowered import's core-function slot is redefined in place as an alias of the
- * adapter's export (same index, so nothing else in the component moves); the adapter's module
- * and two core instances are inserted before the first use. The component-level imports stay
- * (their types are still declared) and are satisfied by the kernel component in composeEngine.
+ * Where the engine defines the core function it passes as `func` of `iface` to its main module:
+ * the export of that name in the interface's core instance names it, and it is defined by one of
+ * three forms, each a line of its own: a direct `canon lower` (no memory needed, e.g. a
+ * constructor), a slot of wit-component's shim (functions with lists or a return area, filled in
+ * later by its fixup module), or a `canon resource.drop`.
  */
-export async function adaptEngine(engine, adapter) {
+function slotOf(wat, iface, func) {
+  const instance = once(
+    wat,
+    new RegExp(`\\(core instance \\$${esc(iface)} \\(;\\d+;\\)\\n((?:[ \\t]+\\(export [^\\n]*\\n)+)`),
+    `core instance of ${iface}`,
+  );
+  const id = once(
+    instance[1],
+    new RegExp(`\\(export "${esc(func)}" \\(func ${ID}\\)\\)`),
+    `export ${func}`,
+  )[1];
+  const i = esc(id);
+  const def = once(
+    wat,
+    new RegExp(
+      `^([ \\t]*)\\((?:alias core export \\$wit-component-shim-instance "\\d+" \\(core func ${i} \\(;(\\d+);\\)\\)\\)|core func ${i}(?: \\(@name "[^"]*"\\))? \\(;(\\d+);\\) \\(canon (?:lower|resource\\.drop) [^\\n]*\\))$`,
+      'm',
+    ),
+    `definition of ${iface} ${func}`,
+  );
+  return { id, text: def[0], at: def.index, index: def[2] ?? def[3], indent: def[1] };
+}
+
+/**
+ * Rewires the engine's `hash` and `kernels` imports, inside its wit-component core wiring, to the
+ * kernel modules (wasm/kernels.mjs: adapter.c, zstd-kernel.c, ...) instantiated on the engine's
+ * own memory and allocator. Each lowered import's core-function slot (KERNEL_FUNCTIONS) is
+ * redefined in place as an alias of a module's export (same index, so nothing else in the
+ * component moves); the modules and their core instances are inserted before the first slot. The
+ * component-level imports stay (their types are still declared) and are satisfied by the kernel
+ * component in composeEngine.
+ */
+export async function adaptEngine(engine, modules) {
   const { parse, print } = await import('@bytecodealliance/jco');
   let wat = await print(engine);
-  const moduleText = (await print(adapter)).replace(/^\(module/, '(core module $aloft-kernels-module');
   const realloc = wat.match(
     new RegExp(`\\(alias core export \\$componentize_qjs_runtime\\.wasm "cabi_realloc" \\(core func ${ID}`),
   );
   if (!realloc) throw new Error("compose: the engine's runtime exports no cabi_realloc");
-  const alias = (exp, id, index) =>
-    `(alias core export $aloft-kernels "${exp}" (core func ${id} (;${index};)))`;
-  // [constructor]sha256 is lowered directly (no memory needed): a canon lower to replace.
-  wat = replaceOnce(
-    wat,
-    /\(core func (\$"\[constructor\]sha256") \(;(\d+);\) \(canon lower \(func \$"\[constructor\]sha256"\)\)\)/,
-    (_, id, n) => alias('sha256-new', id, n),
-    'lowered sha256 constructor',
-  );
-  // Methods and functions with lists go through the shim's indirect table: alias the slot instead.
-  for (const [name, exp] of [
-    [`${HASH}-[method]sha256.update`, 'sha256-update'],
-    [`${HASH}-[method]sha256.digest`, 'sha256-digest'],
-    [`${KERNELS}-add-bytes`, 'add-bytes'],
-  ]) {
-    const id = name.includes('[') ? `\\$"indirect-${esc(name)}"` : `\\$indirect-${esc(name)}`;
-    wat = replaceOnce(
-      wat,
-      new RegExp(
-        `\\(alias core export \\$wit-component-shim-instance "\\d+" \\(core func (${id}) \\(;(\\d+);\\)\\)\\)`,
-      ),
-      (_, i, n) => alias(exp, i, n),
-      `shim slot of ${name}`,
+  const used = new Set(KERNEL_FUNCTIONS.map((f) => f.module));
+  for (const name of used) if (!modules[name]) throw new Error(`compose: no kernel module ${name} given`);
+  const slots = KERNEL_FUNCTIONS.map((f) => ({ ...f, ...slotOf(wat, f.iface, f.func) }));
+  const first = Math.min(...slots.map((s) => s.at));
+  // From the end backwards, so earlier positions stay valid.
+  for (const s of [...slots].sort((a, b) => b.at - a.at))
+    wat = `${wat.slice(0, s.at)}${s.indent}(alias core export $aloft-kernel-${s.module} "${s.export}" (core func ${s.id} (;${s.index};)))${wat.slice(s.at + s.text.length)}`;
+  const parts = [];
+  for (const name of used) {
+    const text = (await print(modules[name])).replace(
+      /^\(module/,
+      `(core module $aloft-kernel-${name}-module`,
+    );
+    parts.push(
+      text,
+      `(core instance $aloft-kernel-${name} (instantiate $aloft-kernel-${name}-module (with "env" (instance $aloft-kernels-env))))`,
     );
   }
-  wat = replaceOnce(
-    wat,
-    new RegExp(
-      `\\(core func ${ID}(?: \\(@name "[^"]*"\\))? \\(;(\\d+);\\) \\(canon resource\\.drop \\$sha256\\)\\)`,
-    ),
-    (_, id, n) => alias('sha256-drop', id, n),
-    'sha256 resource.drop',
-  );
-  const anchor = `(alias export $${HASH} "[constructor]sha256"`;
-  const at = wat.indexOf(anchor);
-  if (at < 0 || wat.indexOf(anchor, at + 1) >= 0)
-    throw new Error('compose: no unique hash import alias to anchor on');
-  const inserted = `${moduleText}
-      (core instance $aloft-kernels-env
+  const inserted = `(core instance $aloft-kernels-env
         (export "memory" (memory $memory))
         (export "cabi_realloc" (func ${realloc[1]})))
-      (core instance $aloft-kernels (instantiate $aloft-kernels-module (with "env" (instance $aloft-kernels-env))))
+      ${parts.join('\n      ')}
       `;
-  wat = wat.slice(0, at) + inserted + wat.slice(at);
+  wat = `${wat.slice(0, first)}      ${inserted}${wat.slice(first)}`;
   return parse(wat);
 }

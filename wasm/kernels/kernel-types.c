@@ -42,3 +42,27 @@ void *add_bytes(uint8_t *diff, uint32_t diff_len, uint8_t *old, uint32_t old_len
   (void)diff, (void)diff_len, (void)old, (void)old_len;
   __builtin_trap();
 }
+
+EXPORT(KERNELS "#[constructor]zstd")
+int32_t zstd_constructor(uint32_t capacity) {
+  (void)capacity;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]zstd.reset")
+int32_t zstd_reset(int32_t self, uint32_t window) {
+  (void)self, (void)window;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]zstd.block")
+void *zstd_block(int32_t self, uint8_t *ptr, uint32_t len, uint32_t room) {
+  (void)self, (void)ptr, (void)len, (void)room;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[dtor]zstd")
+void zstd_dtor(int32_t rep) {
+  (void)rep;
+  __builtin_trap();
+}

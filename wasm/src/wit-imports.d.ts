@@ -17,6 +17,10 @@ declare module 'aloft:engine/hash@0.1.0' {
 declare module 'aloft:engine/kernels@0.1.0' {
   const kernels: {
     addBytes(diff: Uint8Array, old: Uint8Array): Uint8Array;
+    /** The `zstd` resource: `block` throws the error code of its result's err. */
+    Zstd: new (
+      capacity: number,
+    ) => { reset(window: number): boolean; block(wire: Uint8Array, room: number): Uint8Array };
   };
   export default kernels;
 }
