@@ -64,7 +64,7 @@ const corrupt = (message: string) => new DeltaError('DELTA_DECOMPRESS', `zstd: $
 function failure(code: number, roomWasBlock: boolean): DeltaError {
   switch (code) {
     case 20:
-      return corrupt('corrupt block (a sequence, offset or bit stream does not decode)');
+      return corrupt('corrupt block (its literals, tables or sequences do not decode)');
     case 24:
       return corrupt('corrupt literals header');
     case 44:
