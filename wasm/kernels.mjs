@@ -16,6 +16,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCES = ['kernel-types.c'];
+/** The gzip codec (deflate-lowered.c: the `gzip-codec` resource's lowered functions). */
+export const DEFLATE_SOURCES = [
+  'deflate-lowered.c',
+  'deflate.c',
+  'deflate-trees.c',
+  'deflate-crc32.c',
+  'inflate.c',
+];
 
 /**
  * The flags are part of the build's inputs: wasm/build.mjs hashes this file into its stamp.
@@ -341,9 +349,9 @@ function passiveLength(bytes) {
   throw new Error('kernels: no data segment to measure');
 }
 
-/** The in-engine adapter's core module (adapter.c + sha256.c). */
+/** The in-engine adapter's core module (adapter.c + sha256.c + the gzip codec). */
 export async function compileAdapter() {
-  const bytes = clang(ADAPTER_FLAGS, ['adapter.c', 'sha256.c']);
+  const bytes = clang(ADAPTER_FLAGS, ['adapter.c', 'sha256.c', ...DEFLATE_SOURCES]);
   await assertSharesMemorySafely(bytes);
   return bytes;
 }

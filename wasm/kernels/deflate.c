@@ -50,6 +50,17 @@ static void slide(gzd_state *s) {
   }
 }
 
+static inline uint16_t load16(const uint8_t *p) {
+  uint16_t v;
+  __builtin_memcpy(&v, p, 2);
+  return v;
+}
+static inline uint64_t load64(const uint8_t *p) {
+  uint64_t v;
+  __builtin_memcpy(&v, p, 8);
+  return v;
+}
+
 /* The longest match along the chain from `first`, better than prev_length: (start << 9) | length. */
 static uint32_t longest_match(const uint8_t *window, const uint16_t *prev, uint32_t scan, uint32_t first,
                               uint32_t prev_length, int32_t match_start_in, uint32_t max_chain,
@@ -60,27 +71,32 @@ static uint32_t longest_match(const uint8_t *window, const uint16_t *prev, uint3
   uint32_t best_len = prev_length;
   const uint32_t limit = scan > MAX_DIST ? scan - MAX_DIST : 0;
   const uint8_t *strend = window + scan + MAX_MATCH;
-  const uint8_t s0 = window[scan], s1 = window[scan + 1];
-  uint8_t scan_end1 = window[scan + best_len - 1];
-  uint8_t scan_end = window[scan + best_len];
+  /* Two bytes at a time for the start and the end of the best match so far (wasm is little-endian). */
+  const uint16_t start = load16(window + scan);
+  uint16_t end = load16(window + scan + best_len - 1);
   for (;;) {
     const uint8_t *match = window + cur_match;
-    if (match[best_len] == scan_end && match[best_len - 1] == scan_end1 && match[0] == s0 &&
-        match[1] == s1) {
-      /* Byte 2 is not compared: equal hashes of equal first bytes imply it. */
+    if (load16(match + best_len - 1) == end && load16(match) == start) {
+      /* Byte 2 is not compared: equal hashes of equal first bytes imply it. Eight bytes a step,
+       * stopping at the first difference or at MAX_MATCH (the window has slack for the reads). */
       const uint8_t *p = window + scan + 3;
       const uint8_t *m = match + 3;
-      while (p < strend && *p == *m) {
-        p++;
-        m++;
+      while (p < strend) {
+        uint64_t x = load64(p) ^ load64(m);
+        if (x) {
+          p += __builtin_ctzll(x) >> 3;
+          break;
+        }
+        p += 8;
+        m += 8;
       }
+      if (p > strend) p = strend;
       uint32_t len = (uint32_t)(p - (window + scan));
       if (len > best_len) {
         match_start = cur_match;
         best_len = len;
         if (len >= nice) break;
-        scan_end1 = window[scan + best_len - 1];
-        scan_end = window[scan + best_len];
+        end = load16(window + scan + best_len - 1);
       }
     }
     cur_match = prev[cur_match & WMASK];
