@@ -66,3 +66,31 @@ void zstd_dtor(int32_t rep) {
   (void)rep;
   __builtin_trap();
 }
+
+EXPORT(KERNELS "#[constructor]gzip-codec")
+int32_t gzip_codec_constructor(void) { __builtin_trap(); }
+
+EXPORT(KERNELS "#[method]gzip-codec.deflate")
+void *gzip_codec_deflate(int32_t self, uint8_t *ptr, uint32_t len, uint32_t level) {
+  (void)self, (void)ptr, (void)len, (void)level;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]gzip-codec.inflate")
+void *gzip_codec_inflate(int32_t self, uint8_t *ptr, uint32_t len, uint32_t offset, uint32_t max_size,
+                         uint32_t exact) {
+  (void)self, (void)ptr, (void)len, (void)offset, (void)max_size, (void)exact;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]gzip-codec.crc32")
+uint32_t gzip_codec_crc32(int32_t self, uint8_t *ptr, uint32_t len, uint32_t crc) {
+  (void)self, (void)ptr, (void)len, (void)crc;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[dtor]gzip-codec")
+void gzip_codec_dtor(int32_t rep) {
+  (void)rep;
+  __builtin_trap();
+}
