@@ -114,6 +114,11 @@ export const KERNEL_FUNCTIONS = [
   { iface: KERNELS, func: '[method]zstd.reset', module: 'zstd', export: 'zstd-reset' },
   { iface: KERNELS, func: '[method]zstd.block', module: 'zstd', export: 'zstd-block' },
   { iface: KERNELS, func: '[resource-drop]zstd', module: 'zstd', export: 'zstd-drop' },
+  { iface: KERNELS, func: '[constructor]gzip-codec', module: 'adapter', export: 'gzip-codec-new' },
+  { iface: KERNELS, func: '[method]gzip-codec.deflate', module: 'adapter', export: 'gzip-codec-deflate' },
+  { iface: KERNELS, func: '[method]gzip-codec.inflate', module: 'adapter', export: 'gzip-codec-inflate' },
+  { iface: KERNELS, func: '[method]gzip-codec.crc32', module: 'adapter', export: 'gzip-codec-crc32' },
+  { iface: KERNELS, func: '[resource-drop]gzip-codec', module: 'adapter', export: 'gzip-codec-drop' },
 ];
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
