@@ -125,6 +125,21 @@ const kernelZstd = {
   },
 };
 
+/**
+ * qjs-kernels: delta/core/deflate's `./deflate.js` and `./inflate.js` (gzip 1.x's encoder with its
+ * trees and bit writer, and the inflater) -> wasm/src/deflate-module.ts, the same exports over the
+ * C `gzip-codec` kernel. The TypeScript codec then leaves the bundle.
+ */
+const kernelDeflate = {
+  name: 'aloft-kernel-deflate',
+  resolveId(id, importer) {
+    if ((id !== './deflate.js' && id !== './inflate.js') || !importer) return null;
+    return resolve(dirname(importer)) === join(root, 'delta/core/deflate')
+      ? join(root, 'wasm/src/deflate-module.ts')
+      : null;
+  },
+};
+
 async function bundle(engine) {
   const { rolldown } = await import('rolldown');
   const bundler = await rolldown({
@@ -136,7 +151,7 @@ async function bundle(engine) {
     treeshake: true,
     plugins: [
       decodeOnlyCbor,
-      ...(VARIANTS[engine].kernels ? [kernelZstd] : []),
+      ...(VARIANTS[engine].kernels ? [kernelZstd, kernelDeflate] : []),
       ...(VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : []),
     ],
     // WIT imports are provided by the component runtime, not bundled.
