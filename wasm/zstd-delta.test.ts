@@ -13,7 +13,7 @@ import { parseBlockHeader, parseFrameHeader } from '../delta/core/zstd/index.js'
 import { applyInMemory, makePatch } from '../delta/node/testing/patch.js';
 import { componentDelta, type DeltaEngine } from './adapters.js';
 import { loadComponent } from './host.js';
-import { noise } from './testing/layers.js';
+import { corpus } from './testing/zstd-corpus.js';
 
 // The shipped component decodes a patch's zstd streams with the C kernel (wasm/src/
 // zstd-decoder.ts over wasm/kernels/zstd-kernel.c) where the Node path runs delta/core's
@@ -25,20 +25,6 @@ let kernels: DeltaEngine;
 let old: Uint8Array;
 let nu: Uint8Array;
 let patch: Uint8Array;
-
-/** Text-like bytes (words from a seeded list): zstd makes Huffman and FSE tables of them. */
-function corpus(n: number, seed: number): Uint8Array {
-  const words = Buffer.from(noise(4096, seed))
-    .toString('base64')
-    .match(/.{1,7}/g) as string[];
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; ) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    i += out.write(`${words[x % words.length]} `, i);
-  }
-  return out;
-}
 
 beforeAll(async () => {
   kernels = componentDelta(await loadComponent('qjs-kernels'));

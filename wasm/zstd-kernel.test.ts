@@ -3,6 +3,7 @@ import { compress, decompress } from 'zstd-napi';
 import { MAX_BLOCK, parseBlockHeader, parseFrameHeader } from '../delta/core/zstd/index.js';
 import { compileZstd } from './kernels.mjs';
 import { noise } from './testing/layers.js';
+import { corpus } from './testing/zstd-corpus.js';
 
 // The zstd kernel (wasm/kernels/zstd-kernel.c + zstd's decoder) as the engine runs it: on a
 // memory it does not own, every byte from a cabi_realloc that records its blocks. The memory
@@ -105,20 +106,6 @@ function writtenOutside(): number {
     cur = Math.max(cur, at + n);
   }
   return bad;
-}
-
-/** Text-like data that compresses with every kind of block: literals, matches near and far. */
-function corpus(n: number, seed: number): Uint8Array {
-  const words = Buffer.from(noise(4096, seed))
-    .toString('base64')
-    .match(/.{1,7}/g) as string[];
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; ) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    i += out.write(`${words[x % words.length]} `, i);
-  }
-  return out;
 }
 
 describe('zstd kernel', () => {
