@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32, GZIP_LEVELS, gzipDeflate, inflateRaw } from '../delta/core/deflate/index.js';
 import { sameBytes } from '../delta/core/errors.js';
 import { bytesSource, concatBytes } from '../delta/core/io.js';
 import { scanTar } from '../delta/core/tar/index.js';
+import { compileAdapter } from './kernels.mjs';
 import { type GzipCodec, kernelCodec } from './src/deflate-kernel.js';
 import { noise } from './testing/layers.js';
 
@@ -20,51 +20,6 @@ declare const WebAssembly: {
   Memory: new (d: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
   instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: object } }>;
 };
-
-/** The kernels as an adapter module: the sources and flags of wasm/kernels.mjs's adapter. */
-function compileDeflateAdapter(): Uint8Array {
-  const dir = mkdtempSync(join(tmpdir(), 'aloft-deflate-'));
-  try {
-    const out = join(dir, 'k.wasm');
-    const sources = ['deflate-lowered.c', 'deflate.c', 'deflate-trees.c', 'deflate-crc32.c', 'inflate.c'];
-    execFileSync(
-      'clang',
-      [
-        '--target=wasm32',
-        '-nostdlib',
-        '-isystem',
-        '/usr/include/wasm32-wasi',
-        '-O3',
-        '-flto',
-        '-mbulk-memory',
-        '-msign-ext',
-        '-msimd128',
-        '-Wall',
-        '-Werror',
-        '-Wl,--no-entry',
-        '-Wl,--strip-all',
-        '-Wl,--gc-sections',
-        '-Wl,--import-memory',
-        '-o',
-        out,
-        ...sources.map((s) => join(process.cwd(), 'wasm/kernels', s)),
-      ],
-      {
-        // clang runs a `wasm-opt` found on PATH without our feature flags (kernels.mjs does the same).
-        env: {
-          ...process.env,
-          PATH: (process.env.PATH ?? '')
-            .split(delimiter)
-            .filter((d) => !d.includes('node_modules'))
-            .join(delimiter),
-        },
-      },
-    );
-    return new Uint8Array(readFileSync(out));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 interface Exports {
   'gzip-codec-new'(): number;
@@ -82,33 +37,68 @@ interface Exports {
 }
 
 let codec: ReturnType<typeof kernelCodec>;
+/** While set, every call checks that the kernel wrote nowhere but the blocks it was handed. */
+let guarded = false;
+const CANARY = 0xa5;
+const CANARY_RUN = Buffer.alloc(1 << 20, CANARY);
+const expectCanary = (m: Uint8Array, from: number, to: number) => {
+  for (let a = from; a < to; a += CANARY_RUN.length) {
+    const n = Math.min(CANARY_RUN.length, to - a);
+    if (Buffer.compare(m.subarray(a, a + n), CANARY_RUN.subarray(0, n)) !== 0)
+      throw new Error(`the kernel wrote between ${a} and ${a + n}, outside its blocks`);
+  }
+};
 
 beforeAll(async () => {
-  // A bump allocator standing in for the engine's cabi_realloc; each call's allocations are
-  // given back when it returns (the codec's state stays below `base`).
-  let memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  // A bump allocator standing in for the engine's cabi_realloc, on a memory filled with a canary.
+  // Each call's blocks are given back when it returns (the codec's state stays below `base`).
+  const memory = new WebAssembly.Memory({ initial: 2 });
+  const bytes = () => new Uint8Array(memory.buffer);
+  bytes().fill(CANARY);
   let top = 1024;
   let base = 0;
+  let blocks: [number, number][] = [];
   const alloc = (old: number, oldSize: number, align: number, n: number) => {
     top = Math.ceil(top / align) * align;
     const p = top;
     top += n;
-    const need = top - memory.buffer.byteLength;
-    if (need > 0) memory.grow(Math.ceil(need / 65536));
-    if (old) new Uint8Array(memory.buffer).copyWithin(p, old, old + Math.min(oldSize, n));
+    blocks.push([p, n]);
+    const have = memory.buffer.byteLength;
+    if (top > have) {
+      memory.grow(Math.ceil((top - have) / 65536));
+      bytes().fill(CANARY, have);
+    }
+    if (old) bytes().copyWithin(p, old, old + Math.min(oldSize, n));
     return p;
   };
-  memory = new WebAssembly.Memory({ initial: 2 });
-  const { instance } = await WebAssembly.instantiate(compileDeflateAdapter(), {
+  const { instance } = await WebAssembly.instantiate(await compileAdapter(), {
     env: { memory, cabi_realloc: alloc },
   });
   const k = instance.exports as unknown as Exports;
   const self = k['gzip-codec-new']();
   base = top;
-  const put = (bytes: Uint8Array) => {
-    const p = alloc(0, 0, 1, bytes.length || 1);
-    new Uint8Array(memory.buffer, p, bytes.length).set(bytes);
-    return p;
+  blocks = [];
+  /** Runs one kernel call on `input` placed in memory, then checks and frees its blocks. */
+  const call = <T>(input: Uint8Array, run: (ptr: number) => T): T => {
+    const ptr = alloc(0, 0, 1, input.length || 1);
+    bytes().set(input, ptr);
+    const r = run(ptr);
+    if (guarded) {
+      const m = bytes();
+      expect(sameBytes(m.subarray(ptr, ptr + input.length), input), 'input left as it was').toBe(true);
+      // Every byte outside the call's blocks (and below the codec's state) is still the canary.
+      let at = base;
+      for (const [p, n] of [[0, 1024], ...blocks].sort((x, y) => x[0] - y[0])) {
+        if (p > at) expectCanary(m, at, p);
+        at = Math.max(at, p + n);
+      }
+      expectCanary(m, at, m.length);
+      expectCanary(m, 0, 1024);
+    }
+    bytes().fill(CANARY, base, top);
+    top = base;
+    blocks = [];
+    return r;
   };
   const words = (at: number, n: number) => new Uint32Array(memory.buffer, at, n);
   const list = (at: number) => {
@@ -116,26 +106,20 @@ beforeAll(async () => {
     return new Uint8Array(memory.buffer, ptr, len).slice();
   };
   const wasmCodec: GzipCodec = {
-    deflate(input, level) {
-      const ret = alloc(0, 0, 4, 8);
-      k['gzip-codec-deflate'](self, put(input), input.length, level, ret);
-      const out = list(ret);
-      top = base;
-      return out;
-    },
-    inflate(input, offset, maxSize, exact) {
-      const ret = alloc(0, 0, 4, 16);
-      k['gzip-codec-inflate'](self, put(input), input.length, offset, maxSize, exact ? 1 : 0, ret);
-      const [status, end] = words(ret, 2);
-      const data = list(ret + 8);
-      top = base;
-      return { status, end, data };
-    },
-    crc32(data, crc) {
-      const r = k['gzip-codec-crc32'](self, put(data), data.length, crc);
-      top = base;
-      return r;
-    },
+    deflate: (input, level) =>
+      call(input, (p) => {
+        const ret = alloc(0, 0, 4, 8);
+        k['gzip-codec-deflate'](self, p, input.length, level, ret);
+        return list(ret);
+      }),
+    inflate: (input, offset, maxSize, exact) =>
+      call(input, (p) => {
+        const ret = alloc(0, 0, 4, 16);
+        k['gzip-codec-inflate'](self, p, input.length, offset, maxSize, exact ? 1 : 0, ret);
+        const [status, end] = words(ret, 2);
+        return { status, end, data: list(ret + 8) };
+      }),
+    crc32: (data, crc) => call(data, (p) => k['gzip-codec-crc32'](self, p, data.length, crc)),
   };
   codec = kernelCodec(() => wasmCodec);
 }, 60_000);
@@ -285,6 +269,13 @@ describe('on real .gz files', () => {
 });
 
 describe('inflate kernel: the same results and refusals as inflate.ts', () => {
+  // Here every call also checks that the kernel wrote nowhere but its own blocks.
+  beforeAll(() => {
+    guarded = true;
+  });
+  afterAll(() => {
+    guarded = false;
+  });
   const data = concatBytes([text(30_000, 11), noise(3000, 12), text(20_000, 13)]);
   const gz = new Uint8Array(execFileSync('gzip', ['-9', '-n', '-c'], { input: data }));
   const raw = gz.subarray(10, gz.length - 8);
