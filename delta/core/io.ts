@@ -5,6 +5,12 @@ export interface RandomAccess {
   read(offset: number, length: number): Uint8Array;
   /** Optional: fill `target` from `offset` without allocating (the streaming paths reuse buffers). */
   readInto?(target: Uint8Array, offset: number): void;
+  /**
+   * Optional: read() hands out views of bytes the source holds or fetches in large pieces anyway
+   * (the wasm engine's host blobs), so callers may keep views instead of copying into their own
+   * buffers. Sources without it (files: a read allocates) are read into reused buffers.
+   */
+  readonly views?: boolean;
 }
 
 /** Reads into a caller's buffer when the source can, else copies from read(). */

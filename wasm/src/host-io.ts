@@ -3,7 +3,8 @@
 // memory, then into a QuickJS array), and the core reads and writes in pieces of at most 64 KiB:
 // forward reads are served from a read-ahead window that starts at 256 KiB (larger windows fetch
 // bytes a bsdiff'd file never uses) and doubles, up to 2 MiB, while the reads run on without a gap
-// (an unchanged file copied through); output leaves in pieces of up to 1 MiB.
+// (an unchanged file copied through); output leaves in pieces of up to 1 MiB. Reads hand out views
+// (`views`), so delta/core keeps pages of OLD for bspatch as views instead of copying blocks.
 import io from 'aloft:engine/io@0.1.0';
 import type { RandomAccess } from './delta-core.js';
 
@@ -28,6 +29,7 @@ export function hostBlob(blob: Blob, size: number): RandomAccess {
   let next = WINDOW;
   return {
     size,
+    views: true,
     read(offset, length) {
       const end = offset + length;
       const forward = lastEnd >= 0 && offset >= lastEnd && offset - lastEnd <= SKIP;

@@ -9,7 +9,7 @@ import { isBsdiffError } from '../bsdiff/errors.js';
 import { DeltaError, hex, sameBytes } from '../errors.js';
 import type { Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';
-import { regionSource } from '../io-cache.js';
+import { pagedRegion, regionSource } from '../io-cache.js';
 import { BlockScratch, StreamReader } from '../zstd/index.js';
 import { EncodedControls } from './control-cursor.js';
 import { EntryOutput } from './entry-output.js';
@@ -164,7 +164,9 @@ export function applyPatch(input: ApplyInput): void {
       const c = checked(item.sha256, `file #${i}`);
       const start = written;
       output.pass(c.hash);
-      patchFile(regionSource(old, r.offset, r.size), item, item.size);
+      // A source of views (the wasm engine's) keeps pages of OLD as views; others read into a block.
+      const base = old.views ? pagedRegion(old, r.offset, r.size) : regionSource(old, r.offset, r.size);
+      patchFile(base, item, item.size);
       if (written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
       c.done();
     } else if (item.op === OP_LITERAL) {
