@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compress, decompress } from 'zstd-napi';
 import { MAX_BLOCK, parseBlockHeader, parseFrameHeader } from '../delta/core/zstd/index.js';
-import { compileZstd } from './kernels.mjs';
+import { compileZstd, shareMemory } from './kernels.mjs';
 import { noise } from './testing/layers.js';
 import { corpus } from './testing/zstd-corpus.js';
 
@@ -199,5 +199,69 @@ describe('zstd kernel', () => {
     for (let i = at + n - 1; i >= at + n - 8192; i--) if (m[i] !== CANARY) used = at + n - i;
     expect(used).toBeGreaterThan(0);
     expect(used).toBeLessThan(2048);
+  });
+});
+
+describe('shareMemory (the PIC rewrite) refuses shapes it was not written for', () => {
+  /** A PIC-shaped module as clang emits it; each case changes one thing. */
+  const pic = (extra = '', start = '', data = '(data (global.get $mb) "abc")') => `(module
+    (import "env" "memory" (memory 1))
+    (import "env" "__memory_base" (global $mb i32))
+    (import "env" "__stack_pointer" (global $sp (mut i32)))
+    (import "env" "cabi_realloc" (func $r (param i32 i32 i32 i32) (result i32)))
+    (import "aloft" "init" (func $init))
+    ${extra}
+    ${data}
+    (func $s ${start})
+    (start $s)
+    (func (export "k-new") (result i32) (call $init) (i32.load (global.get $mb))))`;
+  const assemble = async (text: string) => {
+    const { default: binaryen } = await import('binaryen');
+    const m = binaryen.parseText(text);
+    m.setFeatures(binaryen.Features.All);
+    const b = m.emitBinary();
+    m.dispose();
+    return b;
+  };
+
+  it('rewrites the expected shape: its data lands in a block from cabi_realloc', async () => {
+    const got: number[] = [];
+    const mem = new WebAssembly.Memory({ initial: 1 });
+    const { instance } = await WebAssembly.instantiate(
+      await shareMemory(await assemble(pic()), { name: 't', exports: ['k-new'] }),
+      {
+        env: {
+          memory: mem,
+          cabi_realloc: (_o: number, _s: number, _a: number, n: number) => {
+            got.push(n);
+            return 4096;
+          },
+        },
+      },
+    );
+    expect((instance.exports['k-new'] as () => number)()).toBe(0x636261); // "abc" read at the block
+    expect(got).toEqual([16 + 8192]); // data rounded to 16, then the stack
+  });
+
+  it.each([
+    [
+      'another import',
+      pic('(import "env" "malloc" (func $m (param i32) (result i32)))'),
+      /unexpected import env.malloc/,
+    ],
+    ['a start function with code', pic('', '(global.set $sp (i32.const 5))'), /start function has code/],
+    [
+      'two data segments',
+      pic('', '', '(data (global.get $mb) "a") (data (global.get $mb) "b")'),
+      /2 data segments/,
+    ],
+    [
+      'memory.grow',
+      pic('(func (export "g") (drop (memory.grow (i32.const 1))))'),
+      /grows or sizes the memory/,
+    ],
+  ])('fails the build on %s', async (_name, text, message) => {
+    const exports = text.includes('"g"') ? ['k-new', 'g'] : ['k-new'];
+    await expect(shareMemory(await assemble(text), { name: 't', exports })).rejects.toThrow(message);
   });
 });
