@@ -2,56 +2,31 @@ import { describe, expect, it, vi } from 'vitest';
 import { compress } from 'zstd-napi';
 import { bytesSource, concatBytes } from '../delta/core/io.js';
 import { CODEC_ZSTD, StreamReader } from '../delta/core/zstd/index.js';
-import { corpus } from './testing/zstd-corpus.js';
+import { corpus } from './testing/zstd.js';
 
 // wasm/src/zstd-decoder.ts in Node: delta/core's StreamReader with the C kernel behind it, as in
 // the component, but with the kernel driven from JS (the WIT import mocked by a class over the
 // real module), so the decoder pool can be watched: how many kernel decoders exist, reuse across
 // streams, a bound when streams are abandoned, and what a taken-back decoder's owner gets.
 
-declare const WebAssembly: {
-  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
-  instantiate(
-    bytes: Uint8Array,
-    imports: object,
-  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
-};
-
 const made: number[] = [];
 
 vi.mock('aloft:engine/kernels@0.1.0', async () => {
-  const { compileZstd } = await import('./kernels.mjs');
-  const memory = new WebAssembly.Memory({ initial: 2 });
-  let top = 1024;
-  const alloc = (n: number, align: number) => {
-    top = Math.ceil(top / align) * align;
-    const at = top;
-    top += n;
-    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
-    return at;
-  };
-  const { instance } = await WebAssembly.instantiate(await compileZstd(), {
-    env: { memory, cabi_realloc: (_o: number, _s: number, align: number, n: number) => alloc(n, align) },
-  });
-  const k = instance.exports as Record<string, (...a: number[]) => number>;
-  const ret = alloc(12, 4);
-  const wire = alloc(200_000, 8);
+  const { loadZstdKernel } = await import('./testing/zstd.js');
+  const z = await loadZstdKernel();
   class Zstd {
     private readonly self: number;
     constructor(capacity: number) {
       made.push(capacity);
-      this.self = k['zstd-new'](capacity);
+      this.self = z.k['zstd-new'](capacity);
     }
     reset(window: number): boolean {
-      return k['zstd-reset'](this.self, window) === 1;
+      return z.k['zstd-reset'](this.self, window) === 1;
     }
-    block(bytes: Uint8Array, room: number): Uint8Array {
-      new Uint8Array(memory.buffer).set(bytes, wire);
-      k['zstd-block'](this.self, wire, bytes.length, room, ret);
-      const v = new DataView(memory.buffer);
-      if (v.getUint8(ret) !== 0) throw v.getUint32(ret + 4, true); // as componentize-qjs throws err
-      const at = v.getUint32(ret + 4, true);
-      return new Uint8Array(memory.buffer).slice(at, at + v.getUint32(ret + 8, true));
+    block(wire: Uint8Array, room: number): Uint8Array {
+      const got = z.block(this.self, wire, room);
+      if (typeof got === 'number') throw got; // as componentize-qjs throws a result's err
+      return got;
     }
   }
   return { default: { Zstd } };

@@ -13,7 +13,7 @@ import { parseBlockHeader, parseFrameHeader } from '../delta/core/zstd/index.js'
 import { applyInMemory, makePatch } from '../delta/node/testing/patch.js';
 import { componentDelta, type DeltaEngine } from './adapters.js';
 import { loadComponent } from './host.js';
-import { corpus } from './testing/zstd-corpus.js';
+import { corpus } from './testing/zstd.js';
 
 // The shipped component decodes a patch's zstd streams with the C kernel (wasm/src/
 // zstd-decoder.ts over wasm/kernels/zstd-kernel.c) where the Node path runs delta/core's

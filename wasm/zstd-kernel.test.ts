@@ -1,70 +1,32 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compress, decompress } from 'zstd-napi';
 import { MAX_BLOCK, parseBlockHeader, parseFrameHeader } from '../delta/core/zstd/index.js';
-import { compileZstd, shareMemory } from './kernels.mjs';
+import { shareMemory } from './kernels.mjs';
 import { noise } from './testing/layers.js';
-import { corpus } from './testing/zstd-corpus.js';
+import { corpus, type LoadedZstdKernel, loadZstdKernel } from './testing/zstd.js';
 
 // The zstd kernel (wasm/kernels/zstd-kernel.c + zstd's decoder) as the engine runs it: on a
 // memory it does not own, every byte from a cabi_realloc that records its blocks. The memory
 // starts filled with a canary, so any write outside those blocks shows, whatever the input:
 // real frames decode byte for byte like native zstd, hostile ones end with an error code.
 
-declare const WebAssembly: {
-  Memory: new (d: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
-  instantiate(
-    bytes: Uint8Array,
-    imports: object,
-  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
-  RuntimeError: new () => Error;
-};
-
-interface ZstdKernel {
-  'zstd-new'(capacity: number): number;
-  'zstd-reset'(self: number, window: number): number;
-  'zstd-block'(self: number, wire: number, len: number, room: number, retptr: number): void;
-}
-
 const CANARY = 0xa5;
-const memory = new WebAssembly.Memory({ initial: 4 });
-const blocks: [number, number][] = [];
-let top = 1 << 16; // the "engine" owns everything below
-const bytes = () => new Uint8Array(memory.buffer);
-function alloc(n: number, align: number): number {
-  top = Math.ceil(top / align) * align;
-  const at = top;
-  top += n;
-  while (top > memory.buffer.byteLength) {
-    const before = memory.buffer.byteLength;
-    memory.grow(16);
-    bytes().fill(CANARY, before);
-  }
-  blocks.push([at, n]);
-  return at;
-}
-let k: ZstdKernel;
-let ret = 0;
-let wireAt = 0;
+let z: LoadedZstdKernel;
+const bytes = () => z.bytes();
 
 beforeAll(async () => {
-  bytes().fill(CANARY);
-  const { instance } = await WebAssembly.instantiate(await compileZstd(), {
-    env: { memory, cabi_realloc: (_o: number, _s: number, align: number, n: number) => alloc(n, align) },
-  });
-  k = instance.exports as unknown as ZstdKernel;
-  ret = alloc(12, 4);
-  wireAt = alloc(3 + MAX_BLOCK + 8, 8);
+  z = await loadZstdKernel(CANARY);
 }, 120_000);
 
 const decoders = new Map<number, number>();
 /** One decoder per capacity, reused like the component's pool. */
 function decoder(capacity: number): number {
-  let z = decoders.get(capacity);
-  if (z === undefined) {
-    z = k['zstd-new'](capacity);
-    decoders.set(capacity, z);
+  let d = decoders.get(capacity);
+  if (d === undefined) {
+    d = z.k['zstd-new'](capacity);
+    decoders.set(capacity, d);
   }
-  return z;
+  return d;
 }
 
 /** The decoded frame, or the first block's error code. `window` overrides the header's. */
@@ -74,21 +36,17 @@ function decode(frame: Uint8Array, opts: { window?: number; limit?: number } = {
   const limit = opts.limit ?? h.contentSize ?? Number.MAX_SAFE_INTEGER;
   const blockMax = Math.min(MAX_BLOCK, window);
   const capacity = limit <= window ? limit : window + 2 * blockMax;
-  const z = decoder(capacity);
-  if (k['zstd-reset'](z, window) !== 1) return -1;
+  const d = decoder(capacity);
+  if (z.k['zstd-reset'](d, window) !== 1) return -1;
   const out: Uint8Array[] = [];
   let total = 0;
   for (let pos = h.headerSize; ; ) {
     const b = parseBlockHeader(frame.subarray(pos), 'test');
     const wire = frame.subarray(pos, Math.min(frame.length, pos + b.wireSize));
-    bytes().set(wire, wireAt);
-    k['zstd-block'](z, wireAt, wire.length, Math.min(blockMax, limit - total), ret);
-    const view = new DataView(memory.buffer);
-    if (view.getUint8(ret) !== 0) return view.getUint32(ret + 4, true);
-    const at = view.getUint32(ret + 4, true);
-    const n = view.getUint32(ret + 8, true);
-    out.push(bytes().slice(at, at + n));
-    total += n;
+    const got = z.block(d, wire, Math.min(blockMax, limit - total));
+    if (typeof got === 'number') return got;
+    out.push(got);
+    total += got.length;
     pos += b.wireSize;
     if (b.last || pos >= frame.length) break;
   }
@@ -98,7 +56,7 @@ function decode(frame: Uint8Array, opts: { window?: number; limit?: number } = {
 /** Bytes outside every block cabi_realloc handed out that are no longer the canary. */
 function writtenOutside(): number {
   const m = bytes();
-  const sorted = [...blocks].sort((a, b) => a[0] - b[0]);
+  const sorted = [...z.blocks].sort((a, b) => a[0] - b[0]);
   let bad = 0;
   let cur = 0;
   for (const [at, n] of [...sorted, [m.length, 0] as [number, number]]) {
@@ -191,9 +149,9 @@ describe('zstd kernel', () => {
   });
 
   it('keeps its stack far inside its block', () => {
-    // The first block cabi_realloc handed the kernel is its init block: tables, then the stack
-    // (8 KiB, growing down from the end). Bytes still the canary were never used.
-    const [at, n] = blocks[2];
+    // The first block the kernel took (after the test's return area) is its init block: tables,
+    // then the stack (8 KiB, growing down from the end). Bytes still the canary were never used.
+    const [at, n] = z.blocks[1];
     const m = bytes();
     let used = 0;
     for (let i = at + n - 1; i >= at + n - 8192; i--) if (m[i] !== CANARY) used = at + n - i;
@@ -201,6 +159,14 @@ describe('zstd kernel', () => {
     expect(used).toBeLessThan(2048);
   });
 });
+
+declare const WebAssembly: {
+  Memory: new (d: { initial: number }) => object;
+  instantiate(
+    bytes: Uint8Array,
+    imports: object,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
+};
 
 describe('shareMemory (the PIC rewrite) refuses shapes it was not written for', () => {
   /** A PIC-shaped module as clang emits it; each case changes one thing. */
