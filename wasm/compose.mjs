@@ -1,8 +1,9 @@
 // Composes the shipped engine component from two parts without wac or `wasm-tools compose`
 // (neither is on this machine): the kernel component (wasm/kernels/kernel-types.c: the `hash`
 // and `kernels` interfaces' types, functions that trap) and the QuickJS engine built in the
-// `engine-kernels` world, which imports `io`, `hash` and `kernels`, with the real kernels
-// (adapter.c) wired into its core by adaptEngine. The outer component imports only `io`,
+// `engine-kernels` world, which imports `io`, `hash` and `kernels`, with the real kernels (the
+// core modules of wasm/kernels.mjs compileKernelModules: adapter.c's, zstd's) wired into its core
+// by adaptEngine from the KERNEL_FUNCTIONS table. The outer component imports only `io`,
 // instantiates the kernel component, hands its instances to the engine (which never calls them)
 // and re-exports the engine's `policy` and `delta`.
 //
