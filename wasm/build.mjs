@@ -3,8 +3,9 @@
 //
 //   node wasm/build.mjs [--engine qjs-kernels|qjs|qjs-hosted-hash|starlingmonkey|all] [--force]
 //
-// The shipped component is qjs-kernels (the default): the QuickJS engine with SHA-256 and
-// bspatch's add compiled from C (wasm/kernels) inside it, importing only `io`.
+// The shipped component is qjs-kernels (the default): the QuickJS engine with SHA-256,
+// bspatch's add and the codecs compiled from C (wasm/kernels: zstd's own decoder, gzip's deflate
+// and inflate) inside it, importing only `io`.
 //
 // 1. rolldown bundles wasm/src/component.ts with the SAME TypeScript the Node path runs
 //    (sdk/policy, delta/core) into one ES module: there is no second implementation.
@@ -14,8 +15,10 @@
 //    the world that also borrows SHA-256 from the host (see wit/aloft.wit). StarlingMonkey
 //    (componentize-js) is kept for the benchmark: about 12 MB and it needs WASI, which is why
 //    it is not the default.
-// 3. For qjs-kernels: clang compiles wasm/kernels (wasm/kernels.mjs), and wasm/compose.mjs wires
-//    the kernels into the engine's core wiring (shared memory) and composes the result.
+// 3. For qjs-kernels: the bundle takes delta/core's zstd decoder and deflate codec from wasm/src
+//    classes of the same shape over the kernels (the resolve plugins below); clang compiles
+//    wasm/kernels (wasm/kernels.mjs), and wasm/compose.mjs wires the kernels into the engine's
+//    core wiring (shared memory) and composes the result.
 // 4. A stamp (hash of every input and tool version) lets tests skip the build when nothing
 //    changed; the output is written to a temp name and renamed, never left half-written.
 import { createHash, randomUUID } from 'node:crypto';
