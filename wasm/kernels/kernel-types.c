@@ -94,3 +94,44 @@ void gzip_codec_dtor(int32_t rep) {
   (void)rep;
   __builtin_trap();
 }
+
+EXPORT(KERNELS "#[constructor]bspatch")
+int32_t bspatch_constructor(void) { __builtin_trap(); }
+
+EXPORT(KERNELS "#[method]bspatch.load")
+uint32_t bspatch_load(int32_t self, uint8_t *ptr, uint32_t len, double max_entries, double old_size,
+                      double new_size, double diff_len, double extra_len) {
+  (void)self, (void)ptr, (void)len, (void)max_entries, (void)old_size, (void)new_size, (void)diff_len,
+      (void)extra_len;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]bspatch.feed-diff")
+void bspatch_feed_diff(int32_t self, uint8_t *ptr, uint32_t len) {
+  (void)self, (void)ptr, (void)len;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]bspatch.feed-extra")
+void bspatch_feed_extra(int32_t self, uint8_t *ptr, uint32_t len) {
+  (void)self, (void)ptr, (void)len;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]bspatch.feed-old")
+void bspatch_feed_old(int32_t self, uint32_t page, uint8_t *ptr, uint32_t len) {
+  (void)self, (void)page, (void)ptr, (void)len;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]bspatch.run")
+void *bspatch_run(int32_t self) {
+  (void)self;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[dtor]bspatch")
+void bspatch_dtor(int32_t rep) {
+  (void)rep;
+  __builtin_trap();
+}
