@@ -120,6 +120,13 @@ export const KERNEL_FUNCTIONS = [
   { iface: KERNELS, func: '[method]gzip-codec.inflate', module: 'adapter', export: 'gzip-codec-inflate' },
   { iface: KERNELS, func: '[method]gzip-codec.crc32', module: 'adapter', export: 'gzip-codec-crc32' },
   { iface: KERNELS, func: '[resource-drop]gzip-codec', module: 'adapter', export: 'gzip-codec-drop' },
+  { iface: KERNELS, func: '[constructor]bspatch', module: 'adapter', export: 'bspatch-new' },
+  { iface: KERNELS, func: '[method]bspatch.load', module: 'adapter', export: 'bspatch-load' },
+  { iface: KERNELS, func: '[method]bspatch.feed-diff', module: 'adapter', export: 'bspatch-feed-diff' },
+  { iface: KERNELS, func: '[method]bspatch.feed-extra', module: 'adapter', export: 'bspatch-feed-extra' },
+  { iface: KERNELS, func: '[method]bspatch.feed-old', module: 'adapter', export: 'bspatch-feed-old' },
+  { iface: KERNELS, func: '[method]bspatch.run', module: 'adapter', export: 'bspatch-run' },
+  { iface: KERNELS, func: '[resource-drop]bspatch', module: 'adapter', export: 'bspatch-drop' },
 ];
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
