@@ -21,6 +21,8 @@ declare module 'aloft:engine/kernels@0.1.0' {
     Zstd: new (
       capacity: number,
     ) => { reset(window: number): boolean; block(wire: Uint8Array, room: number): Uint8Array };
+    /** The `bspatch` resource: delta/core's BspatchKernel port as the component hands it over. */
+    Bspatch: new () => import('./delta-core.js').BspatchKernel;
     /** The `gzip-codec` resource (wasm/src/deflate-kernel.ts's GzipCodec). */
     GzipCodec: new () => import('./deflate-kernel.js').GzipCodec;
   };
