@@ -25,4 +25,13 @@ const kernelSha256: Sha256Factory = () => {
 };
 
 export const policy = { checkPolicy, evaluatePolicy };
-export const delta = deltaInterface(kernelSha256, (diff, old) => kernels.addBytes(diff, old));
+// One bspatch kernel for every apply (its pages and buffers are reused; cabi_realloc cannot free).
+let bspatch: InstanceType<typeof kernels.Bspatch> | undefined;
+export const delta = deltaInterface(
+  kernelSha256,
+  (diff, old) => kernels.addBytes(diff, old),
+  () => {
+    bspatch ??= new kernels.Bspatch();
+    return bspatch;
+  },
+);

@@ -2,6 +2,7 @@
 export {
   type AddBytes,
   applyPatch,
+  type BspatchKernel,
   DEFAULT_LIMITS,
   type DecodedHead,
   DeltaError,

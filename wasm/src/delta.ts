@@ -3,6 +3,7 @@
 import {
   type AddBytes,
   applyPatch as apply,
+  type BspatchKernel,
   DEFAULT_LIMITS,
   type DecodedHead,
   type Digest,
@@ -40,7 +41,7 @@ function info(d: DecodedHead) {
  * The interface, over whichever SHA-256 the world provides (noble inside, the host's, or the C
  * kernel composed inside), and bspatch's add step as a kernel where the world has one.
  */
-export function deltaInterface(sha256: Sha256Factory, addBytes?: AddBytes) {
+export function deltaInterface(sha256: Sha256Factory, addBytes?: AddBytes, bspatch?: () => BspatchKernel) {
   function inspectPatch(patchSize: number) {
     try {
       return info(decodeHead(hostBlob('patch', Number(patchSize)), DEFAULT_LIMITS));
@@ -60,6 +61,7 @@ export function deltaInterface(sha256: Sha256Factory, addBytes?: AddBytes) {
         decoded,
         sha256,
         addBytes,
+        bspatch: bspatch?.(),
         limits: DEFAULT_LIMITS,
         sink: out.sink,
       });

@@ -11,6 +11,7 @@ import type { Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';
 import { pagedRegion, regionSource } from '../io-cache.js';
 import { BlockScratch, StreamReader } from '../zstd/index.js';
+import { type BspatchKernel, kernelBspatch } from './bspatch-port.js';
 import { EncodedControls } from './control-cursor.js';
 import { EntryOutput } from './entry-output.js';
 import { type DecodedHead, GZIP_FORMAT_VERSION, type StreamName } from './format.js';
@@ -39,6 +40,8 @@ export interface ApplyInput {
   readonly progress?: (done: number, total: number) => void;
   /** bspatch's add step as a compiled kernel (the wasm build); the default is delta/core's loop. */
   readonly addBytes?: AddBytes;
+  /** bspatch over whole entries as a compiled kernel (the wasm build); see bspatch-port.ts. */
+  readonly bspatch?: BspatchKernel;
 }
 
 const COPY_CHUNK = 1 << 16;
@@ -92,8 +95,22 @@ export function applyPatch(input: ApplyInput): void {
       );
     if (lengths.diff > size || lengths.extra > size) throw invalid('bsdiff streams longer than their file');
     try {
+      const list = ctrl.read(lengths.ctrl);
+      const k = input.bspatch;
+      if (k?.load(list, size + 1, oldRegion.size, size, lengths.diff, lengths.extra)) {
+        kernelBspatch(k, {
+          old: oldRegion,
+          diff,
+          extra,
+          diffLen: lengths.diff,
+          extraLen: lengths.extra,
+          sink,
+        });
+        return;
+      }
+      // No kernel, or the list fails its checks: delta/core's loop, whose checks say what is wrong.
       streamBspatch({
-        controls: new EncodedControls(ctrl.read(lengths.ctrl), size + 1),
+        controls: new EncodedControls(list, size + 1),
         old: oldRegion,
         diff,
         extra,

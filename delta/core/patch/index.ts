@@ -1,4 +1,5 @@
 export { type ApplyInput, applyPatch } from './apply.js';
+export type { BspatchKernel } from './bspatch-port.js';
 export {
   type Compress,
   type CreateInput,

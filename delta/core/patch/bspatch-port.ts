@@ -1,0 +1,86 @@
+// bspatch over a whole entry as a compiled kernel (the wasm build: wasm/kernels/bspatch.c). The
+// QuickJS engine walked controls at ~20 us each (python3.11's update: 30k controls, most of its
+// apply once the codecs were C); the kernel walks them in C and this loop only feeds it: diff and
+// extra in pieces of up to 128 KiB, OLD in 1 MiB pages, output in chunks of up to 64 KiB.
+import { DeltaError } from '../errors.js';
+import type { RandomAccess } from '../io.js';
+import type { StreamReader } from '../zstd/index.js';
+
+/** What the kernel's run() says next (wasm/kernels/bspatch.c has the same numbers). */
+export const BSPATCH_DONE = 0;
+export const BSPATCH_MORE = 1;
+export const BSPATCH_NEED_DIFF = 2;
+export const BSPATCH_NEED_EXTRA = 3;
+export const BSPATCH_NEED_OLD = 4;
+
+/** OLD's pages as the kernel holds them. */
+export const BSPATCH_PAGE = 1 << 20;
+const FEED = 1 << 17;
+
+export interface BspatchKernel {
+  /**
+   * Loads an entry's encoded controls and checks them as EncodedControls and checkControls do:
+   * false when they fail, and apply then takes delta/core's own path, which says what is wrong.
+   */
+  load(
+    controls: Uint8Array,
+    maxEntries: number,
+    oldSize: number,
+    newSize: number,
+    diffLen: number,
+    extraLen: number,
+  ): boolean;
+  feedDiff(bytes: Uint8Array): void;
+  feedExtra(bytes: Uint8Array): void;
+  /** OLD's bytes from page * BSPATCH_PAGE, a whole page (or up to OLD's end). */
+  feedOld(page: number, bytes: Uint8Array): void;
+  /** Up to 64 KiB of output, and what the kernel needs next. */
+  run(): { status: number; page: number; out: Uint8Array };
+}
+
+export interface KernelPatchInput {
+  readonly old: RandomAccess;
+  readonly diff: StreamReader;
+  readonly extra: StreamReader;
+  readonly diffLen: number;
+  readonly extraLen: number;
+  readonly sink: (chunk: Uint8Array) => void;
+}
+
+const broken = (what: string) =>
+  new DeltaError('DELTA_PATCH_INVALID', `bsdiff entry: the bspatch kernel ${what} (a kernel bug)`);
+
+/** Runs an entry the kernel has loaded (load() returned true). */
+export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): void {
+  const { old, diff, extra, sink } = input;
+  let diffLeft = input.diffLen;
+  let extraLeft = input.extraLen;
+  for (;;) {
+    const r = kernel.run();
+    if (r.out.length > 0) sink(r.out);
+    const status = r.status;
+    if (status === BSPATCH_DONE) {
+      if (diffLeft !== 0 || extraLeft !== 0) throw broken('finished before using its diff and extra bytes');
+      return;
+    }
+    if (status === BSPATCH_NEED_DIFF) {
+      if (diffLeft <= 0) throw broken('asked for more diff bytes than the entry has');
+      const n = diff.take(Math.min(diffLeft, FEED));
+      const at = diff.offset;
+      kernel.feedDiff(diff.buffer.subarray(at, at + n));
+      diff.skip(n);
+      diffLeft -= n;
+    } else if (status === BSPATCH_NEED_EXTRA) {
+      if (extraLeft <= 0) throw broken('asked for more extra bytes than the entry has');
+      const n = extra.take(Math.min(extraLeft, FEED));
+      const at = extra.offset;
+      kernel.feedExtra(extra.buffer.subarray(at, at + n));
+      extra.skip(n);
+      extraLeft -= n;
+    } else if (status === BSPATCH_NEED_OLD) {
+      const start = r.page * BSPATCH_PAGE;
+      if (start >= old.size) throw broken('asked for a page past OLD');
+      kernel.feedOld(r.page, old.read(start, Math.min(BSPATCH_PAGE, old.size - start)));
+    } else if (status !== BSPATCH_MORE) throw broken(`returned status ${status}`);
+  }
+}
