@@ -129,14 +129,15 @@ const kernelZstd = {
 };
 
 /**
- * qjs-kernels: delta/core/deflate's `./deflate.js` and `./inflate.js` (gzip 1.x's encoder with its
- * trees and bit writer, and the inflater) -> wasm/src/deflate-module.ts, the same exports over the
- * C `gzip-codec` kernel. The TypeScript codec then leaves the bundle.
+ * qjs-kernels: delta/core/deflate's `./deflate.js`, `./inflate.js` and `./crc32.js` (gzip 1.x's
+ * encoder with its trees and bit writer, the inflater, CRC-32) -> wasm/src/deflate-module.ts, the
+ * same exports over the C `gzip-codec` kernel. The TypeScript codec then leaves the bundle.
  */
+const DEFLATE_MODULES = new Set(['./deflate.js', './inflate.js', './crc32.js']);
 const kernelDeflate = {
   name: 'aloft-kernel-deflate',
   resolveId(id, importer) {
-    if ((id !== './deflate.js' && id !== './inflate.js') || !importer) return null;
+    if (!DEFLATE_MODULES.has(id) || !importer) return null;
     return resolve(dirname(importer)) === join(root, 'delta/core/deflate')
       ? join(root, 'wasm/src/deflate-module.ts')
       : null;
