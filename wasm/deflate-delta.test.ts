@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bytesSource, concatBytes, DEFAULT_LIMITS, sameBytes } from '../delta/core/index.js';
 import { createPatch } from '../delta/core/patch/create.js';
@@ -15,6 +16,7 @@ import { nodeSha256 } from '../delta/node/hash.js';
 import { gnuTarBytes } from '../delta/node/testing/fixtures.js';
 import { applyInMemory, assemble, digestOf, testCompress } from '../delta/node/testing/patch.js';
 import { componentDelta, type DeltaEngine } from './adapters.js';
+import { componentPath } from './build.mjs';
 import { loadComponent } from './host.js';
 
 // gzip entries through the shipped component: it inflates the old .gz file and re-deflates the
@@ -111,6 +113,15 @@ function withGzipRow(edit: (g: { -readonly [K in keyof GzipItem]: GzipItem[K] })
 }
 
 describe('gzip entries applied by the component with the C gzip codec', () => {
+  it('the engine bundle has the kernel module in place of the TypeScript codec', () => {
+    // Written by the build beside the component. The TS encoder's level table and CRC-32
+    // polynomial would survive minification; the kernel module's class name is there instead.
+    const js = readFileSync(componentPath('qjs-kernels').replace(/\.wasm$/, '.js'), 'utf8');
+    expect(js).toContain('GzipCodec');
+    expect(js).not.toContain('chain:4096');
+    expect(js).not.toContain('3988292384');
+  });
+
   it('rebuild NEW byte for byte, like the Node path', () => {
     expect(gzipEntries).toBeGreaterThanOrEqual(4);
     expect(sameBytes(applyInMemory(OLD, patch), NEW)).toBe(true);
