@@ -130,6 +130,12 @@ void *bspatch_run(int32_t self) {
   __builtin_trap();
 }
 
+EXPORT(KERNELS "#[method]bspatch.next")
+uint32_t bspatch_next(int32_t self) {
+  (void)self;
+  __builtin_trap();
+}
+
 EXPORT(KERNELS "#[dtor]bspatch")
 void bspatch_dtor(int32_t rep) {
   (void)rep;
