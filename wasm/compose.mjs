@@ -126,6 +126,7 @@ export const KERNEL_FUNCTIONS = [
   { iface: KERNELS, func: '[method]bspatch.feed-extra', module: 'adapter', export: 'bspatch-feed-extra' },
   { iface: KERNELS, func: '[method]bspatch.feed-old', module: 'adapter', export: 'bspatch-feed-old' },
   { iface: KERNELS, func: '[method]bspatch.run', module: 'adapter', export: 'bspatch-run' },
+  { iface: KERNELS, func: '[method]bspatch.next', module: 'adapter', export: 'bspatch-next' },
   { iface: KERNELS, func: '[resource-drop]bspatch', module: 'adapter', export: 'bspatch-drop' },
 ];
 
