@@ -29,7 +29,8 @@ __attribute__((import_module("env"), import_name("cabi_realloc"))) void *cabi_re
 enum { DONE = 0, MORE = 1, NEED_DIFF = 2, NEED_EXTRA = 3, NEED_OLD = 4 };
 
 typedef struct {
-  uint8_t *bytes; /* PAGE bytes, allocated on first use */
+  uint8_t *bytes; /* cap bytes, allocated on first use */
+  uint32_t cap;
   uint32_t len;   /* 0: empty slot */
   uint32_t page;  /* index: start = page << PAGE_BITS */
   uint32_t used;  /* last use, for least-recently-used replacement */
@@ -45,13 +46,21 @@ typedef struct {
   uint32_t diff_cap, diff_len, diff_pos, extra_cap, extra_len, extra_pos;
   page_slot pages[PAGES];
   uint32_t clock;
+  uint32_t next; /* what run() needs next: status | page << 3 */
 } bspatch_state;
 
-/* A buffer of at least n bytes: the old one if it fits, else a new one (the old stays allocated). */
-static uint8_t *room(uint8_t *buf, uint32_t *cap, uint32_t n) {
+/*
+ * A buffer of at least n bytes: the old one if it fits, else a new one of twice the size (at most
+ * `limit` when n is) so that growing entries leave few buffers behind (the old stays allocated).
+ */
+static uint8_t *room(uint8_t *buf, uint32_t *cap, uint32_t n, uint32_t limit) {
   if (n <= *cap && buf) return buf;
-  *cap = n > 256 ? n : 256;
-  return cabi_realloc(0, 0, 8, *cap);
+  uint32_t c = *cap * 2;
+  if (c > limit) c = limit;
+  if (c < n) c = n;
+  if (c < 256) c = 256;
+  *cap = c;
+  return cabi_realloc(0, 0, 8, c);
 }
 
 static void copy_bytes(uint8_t *to, const uint8_t *from, uint32_t n) { __builtin_memcpy(to, from, n); }
@@ -100,7 +109,7 @@ EXPORT("bspatch-load")
 uint32_t bspatch_load(uint32_t self, const uint8_t *list, uint32_t len, double max_entries, double old_size,
                       double new_size, double diff_len, double extra_len) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
-  s->ctrl = room(s->ctrl, &s->ctrl_cap, len);
+  s->ctrl = room(s->ctrl, &s->ctrl_cap, len, 0xffffffffu);
   copy_bytes(s->ctrl, list, len);
   s->ctrl_len = len;
   const uint8_t *b = s->ctrl;
@@ -150,7 +159,7 @@ uint32_t bspatch_load(uint32_t self, const uint8_t *list, uint32_t len, double m
 EXPORT("bspatch-feed-diff")
 void bspatch_feed_diff(uint32_t self, const uint8_t *bytes, uint32_t len) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
-  s->diff = room(s->diff, &s->diff_cap, len);
+  s->diff = room(s->diff, &s->diff_cap, len, 0xffffffffu);
   copy_bytes(s->diff, bytes, len);
   s->diff_len = len;
   s->diff_pos = 0;
@@ -159,7 +168,7 @@ void bspatch_feed_diff(uint32_t self, const uint8_t *bytes, uint32_t len) {
 EXPORT("bspatch-feed-extra")
 void bspatch_feed_extra(uint32_t self, const uint8_t *bytes, uint32_t len) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
-  s->extra = room(s->extra, &s->extra_cap, len);
+  s->extra = room(s->extra, &s->extra_cap, len, 0xffffffffu);
   copy_bytes(s->extra, bytes, len);
   s->extra_len = len;
   s->extra_pos = 0;
@@ -169,11 +178,22 @@ void bspatch_feed_extra(uint32_t self, const uint8_t *bytes, uint32_t len) {
 EXPORT("bspatch-feed-old")
 void bspatch_feed_old(uint32_t self, uint32_t page, const uint8_t *bytes, uint32_t len) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
-  page_slot *slot = &s->pages[0];
-  for (int k = 1; k < PAGES; k++)
-    if (s->pages[k].used < slot->used) slot = &s->pages[k];
-  if (!slot->bytes) slot->bytes = cabi_realloc(0, 0, 8, PAGE);
+  /*
+   * An empty slot that has room, else an empty one, else the least recently used: a small entry
+   * (most are) keeps reusing one buffer of its size instead of claiming four pages.
+   */
   if (len > PAGE) len = PAGE;
+  page_slot *slot = 0;
+  for (int k = 0; k < PAGES && !slot; k++)
+    if (!s->pages[k].len && s->pages[k].cap >= len) slot = &s->pages[k];
+  for (int k = 0; k < PAGES && !slot; k++)
+    if (!s->pages[k].len) slot = &s->pages[k];
+  if (!slot) {
+    slot = &s->pages[0];
+    for (int k = 1; k < PAGES; k++)
+      if (s->pages[k].used < slot->used) slot = &s->pages[k];
+  }
+  slot->bytes = room(slot->bytes, &slot->cap, len, PAGE);
   copy_bytes(slot->bytes, bytes, len);
   slot->len = len;
   slot->page = page;
@@ -209,16 +229,20 @@ static void add_run(uint8_t *out, const uint8_t *diff, const uint8_t *old, uint3
 }
 
 /*
- * [method]bspatch.run: () -> bspatch-run { status: u32, page: u32, out: list<u8> }. Makes up to
- * 64 KiB of output from the loaded controls, stopping early when it needs more diff or extra
- * bytes or an OLD page it does not hold.
+ * [method]bspatch.run: () -> list<u8>. Makes up to 64 KiB of output from the loaded controls,
+ * stopping early when it needs more diff or extra bytes or an OLD page it does not hold; next()
+ * says which.
  */
 EXPORT("bspatch-run")
 void bspatch_run(uint32_t self, uint32_t *retptr) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
   int64_t left = s->new_size - s->made;
   uint32_t cap = left < OUT_MAX ? (uint32_t)left : OUT_MAX;
-  uint8_t *out = cabi_realloc(0, 0, 1, cap ? cap : 1);
+  /*
+   * Allocated at the first output byte: the engine's glue frees a returned list only when it is
+   * not empty (an empty one was a leaked 64 KiB block per run that needed input first).
+   */
+  uint8_t *out = 0;
   uint32_t fill = 0, status = MORE, page = 0;
   const uint8_t *b = s->ctrl;
   while (fill < cap || (s->add_left == 0 && s->copy_left == 0)) {
@@ -254,6 +278,7 @@ void bspatch_run(uint32_t self, uint32_t *retptr) {
       if (s->add_left < k) k = (uint32_t)s->add_left;
       if (s->diff_len - s->diff_pos < k) k = s->diff_len - s->diff_pos;
       if (slot->len - at < k) k = slot->len - at;
+      if (!out) out = cabi_realloc(0, 0, 1, cap);
       add_run(out + fill, s->diff + s->diff_pos, slot->bytes + at, k);
       s->diff_pos += k;
       s->add_left -= k;
@@ -266,6 +291,7 @@ void bspatch_run(uint32_t self, uint32_t *retptr) {
       k = cap - fill;
       if (s->copy_left < k) k = (uint32_t)s->copy_left;
       if (s->extra_len - s->extra_pos < k) k = s->extra_len - s->extra_pos;
+      if (!out) out = cabi_realloc(0, 0, 1, cap);
       copy_bytes(out + fill, s->extra + s->extra_pos, k);
       s->extra_pos += k;
       s->copy_left -= k;
@@ -273,8 +299,11 @@ void bspatch_run(uint32_t self, uint32_t *retptr) {
     fill += k;
   }
   s->made += fill;
-  retptr[0] = status;
-  retptr[1] = page;
-  retptr[2] = (uint32_t)(uintptr_t)out;
-  retptr[3] = fill;
+  s->next = status | page << 3;
+  retptr[0] = out ? (uint32_t)(uintptr_t)out : 1; /* an empty list: any aligned pointer */
+  retptr[1] = fill;
 }
+
+/* [method]bspatch.next: () -> u32: after run(), its status in the low 3 bits, OLD's page above. */
+EXPORT("bspatch-next")
+uint32_t bspatch_next(uint32_t self) { return ((bspatch_state *)(uintptr_t)self)->next; }

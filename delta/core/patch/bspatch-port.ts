@@ -34,8 +34,10 @@ export interface BspatchKernel {
   feedExtra(bytes: Uint8Array): void;
   /** OLD's bytes from page * BSPATCH_PAGE, a whole page (or up to OLD's end). */
   feedOld(page: number, bytes: Uint8Array): void;
-  /** Up to 64 KiB of output, and what the kernel needs next. */
-  run(): { status: number; page: number; out: Uint8Array };
+  /** Up to 64 KiB of output. */
+  run(): Uint8Array;
+  /** After run(): its status (BSPATCH_*) in the low 3 bits, the OLD page it needs above. */
+  next(): number;
 }
 
 export interface KernelPatchInput {
@@ -56,9 +58,10 @@ export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): v
   let diffLeft = input.diffLen;
   let extraLeft = input.extraLen;
   for (;;) {
-    const r = kernel.run();
-    if (r.out.length > 0) sink(r.out);
-    const status = r.status;
+    const out = kernel.run();
+    if (out.length > 0) sink(out);
+    const next = kernel.next();
+    const status = next & 7;
     if (status === BSPATCH_DONE) {
       if (diffLeft !== 0 || extraLeft !== 0) throw broken('finished before using its diff and extra bytes');
       return;
@@ -78,9 +81,10 @@ export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): v
       extra.skip(n);
       extraLeft -= n;
     } else if (status === BSPATCH_NEED_OLD) {
-      const start = r.page * BSPATCH_PAGE;
+      const page = next >>> 3;
+      const start = page * BSPATCH_PAGE;
       if (start >= old.size) throw broken('asked for a page past OLD');
-      kernel.feedOld(r.page, old.read(start, Math.min(BSPATCH_PAGE, old.size - start)));
+      kernel.feedOld(page, old.read(start, Math.min(BSPATCH_PAGE, old.size - start)));
     } else if (status !== BSPATCH_MORE) throw broken(`returned status ${status}`);
   }
 }
