@@ -37,14 +37,15 @@ uint32_t gzip_codec_new(void) {
 
 /*
  * [method]gzip-codec.deflate: (borrow<gzip-codec>, input: list<u8>, level: u8) -> list<u8>.
- * A level outside 4-9 gives an empty list (the engine checks the level first).
+ * A level outside 4-9 (the engine checks it first) or no memory gives an empty list: a deflate
+ * stream is never empty.
  */
 EXPORT("gzip-codec-deflate")
 void gzip_codec_deflate(uint32_t self, const uint8_t *input, uint32_t len, uint32_t level, uint32_t *retptr) {
   gzip_codec *c = (gzip_codec *)(uintptr_t)self;
   uint32_t cap = gzd_bound(len);
   uint8_t *out = cabi_realloc(0, 0, 1, cap);
-  int32_t n = gzd_deflate(&c->deflate, input, len, (int32_t)level, out, cap);
+  int32_t n = out ? gzd_deflate(&c->deflate, input, len, (int32_t)level, out, cap) : -2;
   retptr[0] = (uint32_t)(uintptr_t)out;
   retptr[1] = n < 0 ? 0 : (uint32_t)n;
 }

@@ -35,7 +35,8 @@ static inline uint32_t config_chain(int32_t level) {
 uint32_t gzd_bound(uint32_t n) {
   /* A block is never longer than its static encoding (<= 9 bits a byte, 4 bytes of header and
    * end code) or its stored form (+5); blocks hold >= 4096 symbols except the last. */
-  return n + (n >> 3) + 16 * (n / 4096 + 2) + 64;
+  uint64_t b = (uint64_t)n + (n >> 3) + 16 * ((uint64_t)n / 4096 + 2) + 64;
+  return b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
 }
 
 static void slide(gzd_state *s) {

@@ -53,7 +53,10 @@ export function kernelCodec(make: () => GzipCodec) {
   function gzipDeflate(input: Uint8Array, level: number, sink: (chunk: Uint8Array) => void): void {
     if (!GZIP_LEVELS.includes(level))
       throw new RangeError(`gzip level ${level} is not reproducible here (4-9 are)`);
-    sink(get().deflate(input, level));
+    const out = get().deflate(input, level);
+    // A deflate stream is never empty: an empty list is the kernel out of memory.
+    if (out.length === 0) throw new RangeError(`gzip kernel: no memory to deflate ${input.length} bytes`);
+    sink(out);
   }
 
   function inflateRaw(
