@@ -144,6 +144,20 @@ const kernelDeflate = {
   },
 };
 
+/**
+ * qjs-kernels: delta/core/tar's `./header-sum.js` (the header checksum's sum) ->
+ * wasm/src/tar-header-sum.ts, the same function over the C `tar-header-sum` kernel.
+ */
+const kernelTarSum = {
+  name: 'aloft-kernel-tar-sum',
+  resolveId(id, importer) {
+    if (id !== './header-sum.js' || !importer) return null;
+    return resolve(dirname(importer)) === join(root, 'delta/core/tar')
+      ? join(root, 'wasm/src/tar-header-sum.ts')
+      : null;
+  },
+};
+
 async function bundle(engine) {
   const { rolldown } = await import('rolldown');
   const bundler = await rolldown({
@@ -155,7 +169,7 @@ async function bundle(engine) {
     treeshake: true,
     plugins: [
       decodeOnlyCbor,
-      ...(VARIANTS[engine].kernels ? [kernelZstd, kernelDeflate] : []),
+      ...(VARIANTS[engine].kernels ? [kernelZstd, kernelDeflate, kernelTarSum] : []),
       ...(VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : []),
     ],
     // WIT imports are provided by the component runtime, not bundled.
