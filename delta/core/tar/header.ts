@@ -2,6 +2,7 @@
 // delta engine never re-encodes a header, it re-emits the raw bytes it found, which is what makes
 // the rebuilt layer byte-identical whatever tool wrote it (GNU tar, Docker, dpkg-deb).
 import { DeltaError } from '../errors.js';
+import { headerSum } from './header-sum.js';
 
 export const BLOCK = 512;
 
@@ -68,20 +69,11 @@ export const isZeroBlock = (block: Uint8Array): boolean => {
 export function checksumOk(block: Uint8Array): boolean {
   if (block.length < BLOCK) return false;
   const stored = readNumber(block, 148, 8);
-  // Four bytes a step (the wasm build interprets this loop): two bytes summed per 16-bit lane,
-  // which 128 words cannot overflow (Int32 and `| 0`: small ints in any engine). The checksum
-  // field itself counts as spaces.
-  const b = block.byteOffset % 4 ? block.slice(0, BLOCK) : block;
-  const words = new Int32Array(b.buffer, b.byteOffset, BLOCK / 4);
-  let sums = 0;
-  for (let i = 0; i < BLOCK / 4; i++)
-    sums = (sums + (words[i] & 0xff00ff) + ((words[i] >>> 8) & 0xff00ff)) | 0;
-  let unsigned = (sums & 0xffff) + (sums >>> 16) + 8 * 0x20;
-  for (let i = 148; i < 156; i++) unsigned -= b[i];
+  const unsigned = headerSum(block);
   if (stored === unsigned) return true;
   // Old tars summed signed bytes: each byte over 127 counts 256 less.
   let high = 0;
-  for (let i = 0; i < BLOCK; i++) if (b[i] > 127 && (i < 148 || i >= 156)) high++;
+  for (let i = 0; i < BLOCK; i++) if (block[i] > 127 && (i < 148 || i >= 156)) high++;
   return stored === unsigned - 256 * high;
 }
 
