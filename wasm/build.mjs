@@ -144,19 +144,25 @@ const kernelDeflate = {
   },
 };
 
+/** A plugin resolving `ids` imported from delta/core's folder `dir` to the wasm/src module `target`. */
+const kernelModule = (name, ids, dir, target) => ({
+  name,
+  resolveId(id, importer) {
+    if (!ids.includes(id) || !importer || resolve(dirname(importer)) !== join(root, dir)) return null;
+    return join(root, target);
+  },
+});
+
 /**
  * qjs-kernels: delta/core/tar's `./header-sum.js` (the header checksum's sum) ->
  * wasm/src/tar-header-sum.ts, the same function over the C `tar-header-sum` kernel.
  */
-const kernelTarSum = {
-  name: 'aloft-kernel-tar-sum',
-  resolveId(id, importer) {
-    if (id !== './header-sum.js' || !importer) return null;
-    return resolve(dirname(importer)) === join(root, 'delta/core/tar')
-      ? join(root, 'wasm/src/tar-header-sum.ts')
-      : null;
-  },
-};
+const kernelTarSum = kernelModule(
+  'aloft-kernel-tar-sum',
+  ['./header-sum.js'],
+  'delta/core/tar',
+  'wasm/src/tar-header-sum.ts',
+);
 
 async function bundle(engine) {
   const { rolldown } = await import('rolldown');
