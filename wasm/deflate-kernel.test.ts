@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32, GZIP_LEVELS, gzipDeflate, inflateRaw } from '../delta/core/deflate/index.js';
+import { dynamicThenStored } from '../delta/core/deflate/testing/streams.js';
 import { sameBytes } from '../delta/core/errors.js';
 import { bytesSource, concatBytes } from '../delta/core/io.js';
 import { scanTar } from '../delta/core/tar/index.js';
@@ -328,6 +330,14 @@ describe('inflate kernel: the same results and refusals as inflate.ts', () => {
     for (const c of cases) {
       sameInflate(c, 0, 1 << 16);
       sameInflate(c, 0, 3, 3);
+    }
+    // A stored block after a Huffman block whose end code was read with a whole byte to spare.
+    for (let count = 0; count < 16; count++) {
+      const stream = dynamicThenStored(count, [7, 8, 9]);
+      sameInflate(stream, 0, 1 << 20);
+      expect(
+        sameBytes(codec.inflateRaw(stream, 0, 1 << 20).data, new Uint8Array(inflateRawSync(stream))),
+      ).toBe(true);
     }
     // Offsets past the input, and a fixed-block distance code 30/31.
     sameInflate(raw, raw.length + 5, 100);

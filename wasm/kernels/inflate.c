@@ -1,6 +1,6 @@
 // Raw inflate: a port of delta/core/deflate/inflate.ts (see inflate.h). The reference's quirks
-// are kept so both refuse the same inputs: a stored block drops the bits already peeked, and a
-// Huffman code is looked up with the missing bits past the end of input read as zeros.
+// are kept so both refuse the same inputs: a Huffman code is looked up with the missing bits past
+// the end of input read as zeros, and a stored block starts after the whole bytes a lookup peeked.
 #include "inflate.h"
 
 #define FAIL(code)                                                                                     \
@@ -138,6 +138,7 @@ uint32_t gzi_inflate(gzi_state *s, const uint8_t *input, uint32_t n, uint32_t of
     TAKE(final, 1);
     TAKE(type, 2);
     if (type == 0) {
+      pos -= bit_cnt >> 3;
       bit_buf = 0;
       bit_cnt = 0;
       if ((uint64_t)pos + 4 > n) FAIL(GZI_CUT_SHORT);

@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isDeltaError, sameBytes } from '../errors.js';
 import { concatBytes } from '../io.js';
 import { gzipDeflate } from './deflate.js';
 import { crc32, gunzipMember, gzipRebuild, gzipRecipe } from './gzip.js';
 import { inflateRaw } from './inflate.js';
+import { dynamicThenStored } from './testing/streams.js';
 
 // The reference is the real GNU gzip (Debian's /usr/bin/gzip): our encoder must match it byte
 // for byte, so every case here is made by the program itself.
@@ -135,5 +137,17 @@ describe('inflate', () => {
       }
     }
     expect(() => inflateRaw(Uint8Array.of(0xff, 0xff), 0, 100)).toThrow(/deflate data/);
+  });
+
+  it('a stored block after a Huffman block starts after the bytes the end code peeked', () => {
+    // zlib is the reference: the stored block's length sits at the byte after the header bits.
+    for (let count = 0; count < 16; count++) {
+      const stream = dynamicThenStored(count, [7, 8, 9]);
+      const expected = new Uint8Array(inflateRawSync(stream));
+      expect(expected.length).toBe(count + 3);
+      const r = inflateRaw(stream, 0, 1 << 20);
+      expect(sameBytes(r.data, expected), `${count} literals`).toBe(true);
+      expect(r.end).toBe(stream.length);
+    }
   });
 });

@@ -136,6 +136,8 @@ export function inflateRaw(
     final = take(1);
     const type = take(2);
     if (type === 0) {
+      // A stored block starts at the next byte: give back whole bytes a Huffman lookup peeked.
+      pos -= bitCnt >> 3;
       bitBuf = 0;
       bitCnt = 0;
       if (pos + 4 > input.length) throw fail('cut short');
