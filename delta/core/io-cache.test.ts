@@ -59,4 +59,14 @@ describe('pagedRegion', () => {
     region.read(5, 10);
     expect(src.reads).toBe(6);
   });
+
+  it('keeps as many pages as asked', () => {
+    const src = counting(all);
+    const region = pagedRegion(src, offset, size, 1);
+    region.read(10, 10);
+    region.read(20, 10);
+    region.read((1 << 20) + 10, 10);
+    region.read(30, 10);
+    expect(src.reads).toBe(3);
+  });
 });

@@ -60,13 +60,13 @@ const PAGE = 1 << 20;
 const PAGES = 4;
 
 /**
- * A region of a `views` source for bspatch's OLD reads: up to four 1 MiB pages, each one read()
- * of the source kept as a view, least recently used dropped. bsdiff's controls jump around OLD
+ * A region of a `views` source for bspatch's OLD reads: up to `pages` (four) 1 MiB pages, each
+ * one read() of the source kept as a view, least recently used dropped. bsdiff's controls jump around OLD
  * (python3.11's update: 18k of its 30k controls leave a 64 KiB window), but stay within a few
  * MiB: four pages missed 24 times there, where the 64 KiB block cache read 1.2 GB in 18k reads.
  */
-export function pagedRegion(source: RandomAccess, offset: number, size: number): RandomAccess {
-  return new PagedRegion(source, offset, size);
+export function pagedRegion(source: RandomAccess, offset: number, size: number, pages = PAGES): RandomAccess {
+  return new PagedRegion(source, offset, size, pages);
 }
 
 class PagedRegion implements RandomAccess {
@@ -78,6 +78,7 @@ class PagedRegion implements RandomAccess {
     private readonly source: RandomAccess,
     private readonly offset: number,
     readonly size: number,
+    private readonly keep: number,
   ) {}
 
   read(pos: number, length: number): Uint8Array {
@@ -91,7 +92,7 @@ class PagedRegion implements RandomAccess {
       if (i >= 0) page = pages.splice(i, 1)[0];
       else {
         page = { start, bytes: this.source.read(this.offset + start, Math.min(PAGE, this.size - start)) };
-        if (pages.length === PAGES) pages.shift();
+        if (pages.length >= this.keep) pages.shift();
       }
       pages.push(page);
     }
