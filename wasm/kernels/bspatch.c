@@ -109,6 +109,9 @@ EXPORT("bspatch-load")
 uint32_t bspatch_load(uint32_t self, const uint8_t *list, uint32_t len, double max_entries, double old_size,
                       double new_size, double diff_len, double extra_len) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
+  /* Nothing to run until this list passes (run() after a refused load is done at once). */
+  s->count = s->index = 0;
+  s->add_left = s->copy_left = 0;
   s->ctrl = room(s->ctrl, &s->ctrl_cap, len, 0xffffffffu);
   copy_bytes(s->ctrl, list, len);
   s->ctrl_len = len;
