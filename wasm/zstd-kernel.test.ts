@@ -109,6 +109,17 @@ describe('zstd kernel', () => {
     expect(writtenOutside()).toBe(0);
   });
 
+  it('returns an empty block without allocating (the glue frees no empty list)', () => {
+    const d = decoder(1 << 16);
+    expect(z.k['zstd-reset'](d, 1 << 16)).toBe(1);
+    const before = z.blocks.length;
+    const got = z.block(d, Uint8Array.of(0x01, 0x00, 0x00), 1 << 16); // last block, raw, 0 bytes
+    expect(got).toEqual(new Uint8Array(0));
+    // block() itself allocates the wire copy only when it grows; the kernel must add nothing.
+    expect(z.blocks.slice(before).filter(([, n]) => n <= 1)).toEqual([]);
+    expect(writtenOutside()).toBe(0);
+  });
+
   it('stops at the declared size (room) instead of writing past it', () => {
     const frame = new Uint8Array(
       compress(new Uint8Array(300_000), { compressionLevel: 1, contentSizeFlag: false }),

@@ -59,7 +59,8 @@ EXPORT("add-bytes")
 void add_bytes(const uint8_t *diff, uint32_t diff_len, const uint8_t *old, uint32_t old_len,
                uint32_t *retptr) {
   uint32_t n = diff_len < old_len ? diff_len : old_len;
-  uint8_t *out = cabi_realloc(0, 0, 1, n ? n : 1);
+  /* The engine's glue frees a returned list only when it is not empty: allocate none for it. */
+  uint8_t *out = n ? cabi_realloc(0, 0, 1, n) : (uint8_t *)1;
   uint32_t i = 0;
   /* Eight lanes at a time, carries kept inside each byte (SWAR). */
   for (; i + 8 <= n; i += 8) {
