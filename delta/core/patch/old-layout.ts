@@ -1,6 +1,6 @@
 import { DeltaError } from '../errors.js';
 import { type RandomAccess, readInto } from '../io.js';
-import { type DataRegion, scanTar } from '../tar/index.js';
+import { type DataRegion, scanTarSpans } from '../tar/index.js';
 import type { PatchHead } from './format.js';
 
 export interface OldLayout {
@@ -17,8 +17,8 @@ export function readOldLayout(old: RandomAccess, kind: PatchHead['kind'], metaSi
   if (kind === 'file')
     return { regions: old.size > 0 ? [{ offset: 0, size: old.size }] : [], meta: new Uint8Array(0) };
   try {
-    const layout = scanTar(reusingReads(old), undefined, metaSize);
-    return { regions: layout.regions, meta: layout.meta };
+    // A source of views (the wasm engine's) hands out its window: no copy into a buffer.
+    return scanTarSpans(old.views ? old : reusingReads(old), metaSize ?? 64 * 1024);
   } catch (e) {
     if (e instanceof DeltaError)
       throw new DeltaError(

@@ -77,25 +77,54 @@ export function checksumOk(block: Uint8Array): boolean {
   return stored === unsigned - 256 * high;
 }
 
-/** Parses a header block; throws DELTA_TAR_INVALID when it is not one. */
-export function parseHeader(block: Uint8Array): TarHeader {
+/** The magic field (257..264) read as bytes: "ustar  \0" is GNU, any other "ustar..." POSIX. */
+export function headerMagic(block: Uint8Array): TarHeader['magic'] {
+  if (
+    block[257] !== 0x75 ||
+    block[258] !== 0x73 ||
+    block[259] !== 0x74 ||
+    block[260] !== 0x61 ||
+    block[261] !== 0x72
+  )
+    return 'v7';
+  return block[262] === 0x20 && block[263] === 0x20 && block[264] === 0 ? 'gnu' : 'ustar';
+}
+
+/** The typeflag byte (a NUL reads as '0', a regular file). */
+export const typeflagCode = (block: Uint8Array): number => (block[156] === 0 ? 0x30 : block[156]);
+
+/**
+ * What a reader needs to walk past a header without its names: the checks parseHeader makes, in
+ * its order (so the same error), and no strings. OLD's layout in apply reads only offsets and
+ * sizes, and QuickJS (the wasm build) pays for every string and object a header makes.
+ */
+export function checkHeader(block: Uint8Array): number {
   if (block.length !== BLOCK) throw new DeltaError('DELTA_TAR_INVALID', 'short header block');
   if (!checksumOk(block)) throw new DeltaError('DELTA_TAR_INVALID', 'header checksum mismatch');
-  const magicField = latin1(block, 257, 265);
-  const magic = magicField === 'ustar  \0' ? 'gnu' : magicField.startsWith('ustar') ? 'ustar' : 'v7';
+  return readNumber(block, 124, 12);
+}
+
+/** GNU sparse ('S') with the extended flag: another 512-byte block of sparse map follows. */
+export const sparseExtended = (block: Uint8Array, magic: TarHeader['magic'], typeflag: number): boolean =>
+  magic === 'gnu' && typeflag === 0x53 && block[482] !== 0;
+
+/** Parses a header block; throws DELTA_TAR_INVALID when it is not one. */
+export function parseHeader(block: Uint8Array): TarHeader {
+  const size = checkHeader(block);
+  const magic = headerMagic(block);
   let name = cstring(block, 0, 100);
   if (magic === 'ustar') {
     const prefix = cstring(block, 345, 155);
     if (prefix) name = `${prefix}/${name}`;
   }
-  const typeflag = block[156] === 0 ? '0' : String.fromCharCode(block[156]);
+  const code = typeflagCode(block);
   return {
     name,
-    typeflag,
-    size: readNumber(block, 124, 12),
+    typeflag: String.fromCharCode(code),
+    size,
     linkname: cstring(block, 157, 100),
     magic,
-    sparseExtended: magic === 'gnu' && typeflag === 'S' && block[482] !== 0,
+    sparseExtended: sparseExtended(block, magic, code),
   };
 }
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gnuTar, noise, tempDir, writeTree } from '../../node/testing/fixtures.js';
 import { ByteBuilder, bytesSource, concatBytes } from '../io.js';
 import { checksumOk } from './header.js';
-import { scanTar } from './layout.js';
+import { scanTar, scanTarSpans } from './layout.js';
 import { type TarEntry, TarParser } from './parser.js';
 
 const tmp = tempDir();
@@ -108,6 +108,10 @@ describe('TarParser on archives written by GNU tar', () => {
         expect(layout.regions.map((r) => r.offset)).toEqual(
           byByte.entries.filter((e) => e.size > 0).map((e) => e.dataOffset),
         );
+        // Without names (apply's layout of OLD): the same regions and meta.
+        const spans = scanTarSpans(bytesSource(bytes), 1);
+        expect(spans.meta).toEqual(layout.meta);
+        expect(spans.regions).toEqual(layout.regions.map((r) => ({ offset: r.offset, size: r.size })));
       });
     }
 
@@ -131,6 +135,41 @@ describe('TarParser on archives written by GNU tar', () => {
     const bytes = tarOf('gnu', false).slice();
     bytes[0] ^= 0x40;
     expect(() => new TarParser({}).push(bytes)).toThrow(/checksum/);
+  });
+});
+
+describe('scanTarSpans (no names)', () => {
+  const outcome = (scan: () => { regions: { offset: number; size: number }[]; meta: Uint8Array }) => {
+    try {
+      const l = scan();
+      // The meta as one string: toEqual on a Uint8Array compares element by element (slow).
+      return {
+        regions: l.regions.map((r) => [r.offset, r.size]),
+        meta: Buffer.from(l.meta).toString('base64'),
+      };
+    } catch (e) {
+      return { error: String(e) };
+    }
+  };
+  it('finds what scanTar finds, or fails with its error, on damaged archives', () => {
+    const archives = [tarOf('gnu', true), tarOf('posix', false), tarOf('ustar', false), tarOf('v7', false)];
+    let errors = 0;
+    for (let t = 0; t < 400; t++) {
+      const bytes = archives[t % archives.length].slice();
+      // A changed byte in a header block most of the time (where the parser looks), the odd cut.
+      const r = noise(8, t);
+      const headers = Math.floor(bytes.length / 512);
+      const at =
+        ((r[0] | (r[1] << 8)) % headers) * 512 + (t % 3 ? 100 + (r[2] % 60) + (r[3] % 2) * 200 : r[2] + r[3]);
+      if (at < bytes.length) bytes[at] = t % 2 ? r[4] : bytes[at] ^ (1 << (r[5] % 8));
+      const cut = t % 9 === 0 ? bytes.subarray(0, (r[6] | (r[7] << 8)) % bytes.length) : bytes;
+      const full = outcome(() => scanTar(bytesSource(cut)));
+      if ('error' in full) errors++;
+      expect(outcome(() => scanTarSpans(bytesSource(cut), 1))).toEqual(full);
+    }
+    // Both outcomes were exercised.
+    expect(errors).toBeGreaterThan(25);
+    expect(errors).toBeLessThan(375);
   });
 });
 

@@ -4,7 +4,18 @@
 // is exactly the input, so a rebuilt archive is byte-identical by construction. Like node-tar's
 // parse.ts it touches no file system: names are only ever keys, never paths to write.
 import { DeltaError } from '../errors.js';
-import { BLOCK, isZeroBlock, latin1, parseHeader, parsePax, type TarHeader } from './header.js';
+import {
+  BLOCK,
+  checkHeader,
+  headerMagic,
+  isZeroBlock,
+  latin1,
+  parseHeader,
+  parsePax,
+  sparseExtended,
+  type TarHeader,
+  typeflagCode,
+} from './header.js';
 
 export interface TarEntry {
   /** Path after pax `path`, GNU long name or ustar prefix; a matching key only. */
@@ -25,6 +36,11 @@ export interface TarEvents {
   entry?(entry: TarEntry): void;
   /** File data of the last entry. The view is valid only during the call. */
   data?(bytes: Uint8Array): void;
+  /**
+   * A parser made with `paths: false` calls this instead of entry(): every real entry's data
+   * offset and size, with no names decoded (what apply's layout of OLD needs).
+   */
+  span?(dataOffset: number, size: number): void;
 }
 
 export interface TarParserLimits {
@@ -32,7 +48,12 @@ export interface TarParserLimits {
   readonly maxExtensionBytes: number;
 }
 
-const EXTENSION_TYPES = new Set(['x', 'g', 'L', 'K', 'N']);
+const DEFAULT_LIMITS: TarParserLimits = { maxExtensionBytes: 1 << 20 };
+
+/** typeflag bytes of records that describe the next entry: x g L K N. */
+const isExtension = (t: number) => t === 0x78 || t === 0x67 || t === 0x4c || t === 0x4b || t === 0x4e;
+/** Hard links, symlinks, devices, directories, fifos ('1'..'6'): no data unless pax says so. */
+const noData = (t: number) => t >= 0x31 && t <= 0x36;
 type State = 'header' | 'sparse' | 'extension' | 'data' | 'padding' | 'trailer';
 
 export class TarParser {
@@ -47,12 +68,20 @@ export class TarParser {
   private longName: string | undefined;
   private longLink: string | undefined;
   private pendingHeader: TarHeader | undefined;
+  /** The entry header waiting for its data (its typeflag byte and size; -1: none). */
+  private pendingType = -1;
+  private pendingSize = 0;
   private entries = 0;
   private dataSize = 0;
 
+  /**
+   * `paths: false`: entries are reported through `span` with no names decoded (no strings or
+   * objects per header: QuickJS in the wasm build pays for each); the checks and errors are the same.
+   */
   constructor(
     private readonly events: TarEvents,
-    private readonly limits: TarParserLimits = { maxExtensionBytes: 1 << 20 },
+    private readonly limits: TarParserLimits = DEFAULT_LIMITS,
+    private readonly paths = true,
   ) {}
 
   /** Bytes consumed so far. */
@@ -137,7 +166,7 @@ export class TarParser {
   /** Declares the end of input; throws when it falls inside an entry. */
   end(): void {
     if (this.state === 'trailer') return;
-    if (this.state === 'header' && !this.pendingHeader) {
+    if (this.state === 'header' && this.pendingType < 0) {
       // A partial block after the last entry is junk we keep verbatim, like the trailer.
       if (this.filled) this.events.meta?.(this.block.subarray(0, this.filled));
       this.filled = 0;
@@ -155,22 +184,35 @@ export class TarParser {
       this.state = 'trailer';
       return;
     }
-    const header = parseHeader(block);
+    let size: number;
+    let sparse: boolean;
+    if (this.paths) {
+      const header = parseHeader(block);
+      this.pendingHeader = header;
+      size = header.size;
+      sparse = header.sparseExtended;
+    } else {
+      size = checkHeader(block);
+      sparse = block[156] === 0x53 && sparseExtended(block, headerMagic(block), 0x53);
+    }
+    const type = typeflagCode(block);
     this.events.meta?.(block);
-    if (EXTENSION_TYPES.has(header.typeflag)) {
-      if (header.size > this.limits.maxExtensionBytes)
+    if (isExtension(type)) {
+      this.pendingHeader = undefined;
+      if (size > this.limits.maxExtensionBytes)
         throw new DeltaError(
           'DELTA_TAR_INVALID',
-          `${header.typeflag} record of ${header.size} bytes is too large`,
+          `${String.fromCharCode(type)} record of ${size} bytes is too large`,
         );
-      this.extension = { type: header.typeflag, buf: new Uint8Array(header.size), filled: 0 };
-      this.remaining = header.size;
+      this.extension = { type: String.fromCharCode(type), buf: new Uint8Array(size), filled: 0 };
+      this.remaining = size;
       this.state = 'extension';
-      if (header.size === 0) this.onExtension();
+      if (size === 0) this.onExtension();
       return;
     }
-    this.pendingHeader = header;
-    if (header.sparseExtended) this.state = 'sparse';
+    this.pendingType = type;
+    this.pendingSize = size;
+    if (sparse) this.state = 'sparse';
     else this.startEntry();
   }
 
@@ -186,7 +228,7 @@ export class TarParser {
     const data = ext.buf;
     if (ext.type === 'x') for (const [k, v] of parsePax(data)) this.pax.set(k, v);
     else if (ext.type === 'g') for (const [k, v] of parsePax(data)) this.globalPax.set(k, v);
-    else {
+    else if (this.paths) {
       let end = data.length;
       while (end > 0 && data[end - 1] === 0) end--;
       const s = latin1(data, 0, end);
@@ -197,31 +239,41 @@ export class TarParser {
   }
 
   private startEntry(): void {
-    const header = this.pendingHeader as TarHeader;
-    this.pendingHeader = undefined;
-    const paxSize = this.pax.get('size') ?? this.globalPax.get('size');
-    let size = header.size;
+    const type = this.pendingType;
+    this.pendingType = -1;
+    // Most entries have no pax record at all: no lookups then.
+    const paxSize =
+      this.pax.size + this.globalPax.size > 0
+        ? (this.pax.get('size') ?? this.globalPax.get('size'))
+        : undefined;
+    let size = this.pendingSize;
     if (paxSize !== undefined) {
       size = Number(paxSize);
       if (!Number.isSafeInteger(size) || size < 0) throw new DeltaError('DELTA_TAR_INVALID', 'bad pax size');
     }
     // Hard links, symlinks, directories, devices and fifos carry no data even if a size is set
     // (POSIX: the size of a hard link may be ignored); only pax says otherwise, and we follow it.
-    if (paxSize === undefined && '123456'.includes(header.typeflag)) size = 0;
-    const entry: TarEntry = {
-      path: this.pax.get('path') ?? this.longName ?? this.globalPax.get('path') ?? header.name,
-      linkpath: this.pax.get('linkpath') ?? this.longLink ?? header.linkname,
-      typeflag: header.typeflag,
-      size,
-      dataOffset: this.pos,
-      header,
-    };
+    if (paxSize === undefined && noData(type)) size = 0;
+    let entry: TarEntry | undefined;
+    if (this.paths) {
+      const header = this.pendingHeader as TarHeader;
+      this.pendingHeader = undefined;
+      entry = {
+        path: this.pax.get('path') ?? this.longName ?? this.globalPax.get('path') ?? header.name,
+        linkpath: this.pax.get('linkpath') ?? this.longLink ?? header.linkname,
+        typeflag: header.typeflag,
+        size,
+        dataOffset: this.pos,
+        header,
+      };
+    }
     // A fresh map only after a pax record (most entries have none: one Map each was garbage).
     if (this.pax.size > 0) this.pax = new Map();
     this.longName = undefined;
     this.longLink = undefined;
     this.entries++;
-    this.events.entry?.(entry);
+    if (entry) this.events.entry?.(entry);
+    else this.events.span?.(this.pos, size);
     this.remaining = size;
     this.dataSize = size;
     this.state = size > 0 ? 'data' : 'header';
