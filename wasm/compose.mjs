@@ -102,8 +102,8 @@ const KERNELS = 'aloft:engine/kernels@0.1.0';
  * engine's memory: `func` is the name the canonical ABI gives it in its interface
  * (`[constructor]r`, `[method]r.m`, `[resource-drop]r`, or the function's own name); `module` is a
  * key of the modules given to adaptEngine (wasm/kernels.mjs compileKernelModules). A new kernel
- * function is one row here (plus its WIT, its C export and its kernel-types.c stub):
- * /work/notes/kernel-plumbing.md.
+ * function is one row here, plus its WIT, its C export (wasm/kernels) and its kernel-types.c
+ * stub; the zstd rows (a module of its own) and the bspatch rows (the adapter) are worked examples.
  */
 export const KERNEL_FUNCTIONS = [
   { iface: HASH, func: '[constructor]sha256', module: 'adapter', export: 'sha256-new' },

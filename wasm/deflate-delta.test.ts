@@ -1,20 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bytesSource, concatBytes, DEFAULT_LIMITS, sameBytes } from '../delta/core/index.js';
+import { concatBytes, sameBytes } from '../delta/core/index.js';
 import { createPatch } from '../delta/core/patch/create.js';
-import { decodeHead, STREAMS, type StreamName } from '../delta/core/patch/format.js';
-import {
-  decodeTable,
-  encodeTable,
-  GZ_BASE_INFLATED,
-  type GzipItem,
-  OP_GZIP,
-} from '../delta/core/patch/table.js';
-import { StreamReader } from '../delta/core/zstd/index.js';
+import { GZ_BASE_INFLATED, type GzipItem, OP_GZIP } from '../delta/core/patch/table.js';
 import { nodeSha256 } from '../delta/node/hash.js';
 import { gnuTarBytes } from '../delta/node/testing/fixtures.js';
-import { applyInMemory, assemble, digestOf, testCompress } from '../delta/node/testing/patch.js';
+import { applyInMemory, digestOf, testCompress, withTable } from '../delta/node/testing/patch.js';
 import { componentDelta, type DeltaEngine } from './adapters.js';
 import { componentPath } from './build.mjs';
 import { loadComponent } from './host.js';
@@ -97,19 +89,9 @@ const sameOutcome = (p: Uint8Array, old = OLD) => {
 
 /** The patch with its table's gzip row of the inflated-base entry edited. */
 function withGzipRow(edit: (g: { -readonly [K in keyof GzipItem]: GzipItem[K] }) => void): Uint8Array {
-  const p = bytesSource(patch);
-  const { head, specs } = decodeHead(p, DEFAULT_LIMITS);
-  const raw = Object.fromEntries(
-    STREAMS.map((n) => [
-      n,
-      new StreamReader(p, specs[n], DEFAULT_LIMITS.maxWindowBytes).read(specs[n].rawSize),
-    ]),
-  ) as Record<StreamName, Uint8Array>;
-  const table = decodeTable(raw.table, head.oldLayout.regions);
-  const row = table.items.find((i) => i.op === OP_GZIP && i.base === GZ_BASE_INFLATED);
-  edit(row as GzipItem);
-  const { streams: _, ...base } = head;
-  return assemble(base, { ...raw, table: encodeTable(table) });
+  return withTable(patch, (table) =>
+    edit(table.items.find((i) => i.op === OP_GZIP && i.base === GZ_BASE_INFLATED) as GzipItem),
+  );
 }
 
 describe('gzip entries applied by the component with the C gzip codec', () => {

@@ -6,8 +6,8 @@
 // then wired the same way. The kernel component (kernel-types.c): functions of those interfaces'
 // types that trap, wrapped by jco's wasm-tools as a component of the `kernel-set` world: the engine
 // is instantiated with it, and never calls it. Toolchain: Debian's clang, lld, wasi-libc headers
-// (scripts/packages/wasm.txt); binaryen (npm) for the rewrite. /work/notes/kernel-plumbing.md (and
-// the README's wasm section) say how to add a kernel.
+// (scripts/packages/wasm.txt); binaryen (npm) for the rewrite. The README's wasm section says how
+// the kernels are wired; compose.mjs's KERNEL_FUNCTIONS what a new kernel function needs.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "add-run.h"
 #include "sha256.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -61,16 +62,6 @@ void add_bytes(const uint8_t *diff, uint32_t diff_len, const uint8_t *old, uint3
   uint32_t n = diff_len < old_len ? diff_len : old_len;
   /* The engine's glue frees a returned list only when it is not empty: allocate none for it. */
   uint8_t *out = n ? cabi_realloc(0, 0, 1, n) : (uint8_t *)1;
-  uint32_t i = 0;
-  /* Eight lanes at a time, carries kept inside each byte (SWAR). */
-  for (; i + 8 <= n; i += 8) {
-    uint64_t a, b;
-    __builtin_memcpy(&a, diff + i, 8);
-    __builtin_memcpy(&b, old + i, 8);
-    uint64_t low = (a & 0x7f7f7f7f7f7f7f7fULL) + (b & 0x7f7f7f7f7f7f7f7fULL);
-    uint64_t sum = low ^ ((a ^ b) & 0x8080808080808080ULL);
-    __builtin_memcpy(out + i, &sum, 8);
-  }
-  for (; i < n; i++) out[i] = (uint8_t)(diff[i] + old[i]);
+  add_run(out, diff, old, n);
   return_list(retptr, out, n);
 }

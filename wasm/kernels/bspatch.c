@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "add-run.h"
+
 #define EXPORT(name) __attribute__((export_name(name)))
 
 __attribute__((import_module("env"), import_name("cabi_realloc"))) void *cabi_realloc(void *old,
@@ -158,23 +160,27 @@ uint32_t bspatch_load(uint32_t self, const uint8_t *list, uint32_t len, double m
   return 1;
 }
 
-/* [method]bspatch.feed-diff / feed-extra: (list<u8>). The kernel keeps a copy until it is used. */
+/* A fed piece of diff or extra: the kernel keeps a copy until it is used. */
+static uint8_t *keep(uint8_t *buf, uint32_t *cap, uint32_t *buf_len, uint32_t *pos, const uint8_t *bytes,
+                     uint32_t len) {
+  buf = room(buf, cap, len, 0xffffffffu);
+  copy_bytes(buf, bytes, len);
+  *buf_len = len;
+  *pos = 0;
+  return buf;
+}
+
+/* [method]bspatch.feed-diff / feed-extra: (list<u8>). */
 EXPORT("bspatch-feed-diff")
 void bspatch_feed_diff(uint32_t self, const uint8_t *bytes, uint32_t len) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
-  s->diff = room(s->diff, &s->diff_cap, len, 0xffffffffu);
-  copy_bytes(s->diff, bytes, len);
-  s->diff_len = len;
-  s->diff_pos = 0;
+  s->diff = keep(s->diff, &s->diff_cap, &s->diff_len, &s->diff_pos, bytes, len);
 }
 
 EXPORT("bspatch-feed-extra")
 void bspatch_feed_extra(uint32_t self, const uint8_t *bytes, uint32_t len) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
-  s->extra = room(s->extra, &s->extra_cap, len, 0xffffffffu);
-  copy_bytes(s->extra, bytes, len);
-  s->extra_len = len;
-  s->extra_pos = 0;
+  s->extra = keep(s->extra, &s->extra_cap, &s->extra_len, &s->extra_pos, bytes, len);
 }
 
 /* [method]bspatch.feed-old: (page: u32, list<u8>): OLD's bytes from page << 20, at most 1 MiB. */
@@ -215,20 +221,6 @@ static page_slot *page_of(bspatch_state *s, int64_t pos) {
     }
   }
   return 0;
-}
-
-/* out[i] = diff[i] + old[i] (mod 256), eight lanes at a time (as add-bytes). */
-static void add_run(uint8_t *out, const uint8_t *diff, const uint8_t *old, uint32_t n) {
-  uint32_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t a, b;
-    __builtin_memcpy(&a, diff + i, 8);
-    __builtin_memcpy(&b, old + i, 8);
-    uint64_t low = (a & 0x7f7f7f7f7f7f7f7fULL) + (b & 0x7f7f7f7f7f7f7f7fULL);
-    uint64_t sum = low ^ ((a ^ b) & 0x8080808080808080ULL);
-    __builtin_memcpy(out + i, &sum, 8);
-  }
-  for (; i < n; i++) out[i] = (uint8_t)(diff[i] + old[i]);
 }
 
 /*

@@ -52,6 +52,15 @@ export interface KernelPatchInput {
 const broken = (what: string) =>
   new DeltaError('DELTA_PATCH_INVALID', `bsdiff entry: the bspatch kernel ${what} (a kernel bug)`);
 
+/** Hands the kernel the next piece (at most FEED bytes, at most `left`) of a stream, in place. */
+function feed(stream: StreamReader, left: number, to: (bytes: Uint8Array) => void): number {
+  const n = stream.take(Math.min(left, FEED));
+  const at = stream.offset;
+  to(stream.buffer.subarray(at, at + n));
+  stream.skip(n);
+  return n;
+}
+
 /** Runs an entry the kernel has loaded (load() returned true). */
 export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): void {
   const { old, diff, extra, sink } = input;
@@ -68,18 +77,10 @@ export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): v
     }
     if (status === BSPATCH_NEED_DIFF) {
       if (diffLeft <= 0) throw broken('asked for more diff bytes than the entry has');
-      const n = diff.take(Math.min(diffLeft, FEED));
-      const at = diff.offset;
-      kernel.feedDiff(diff.buffer.subarray(at, at + n));
-      diff.skip(n);
-      diffLeft -= n;
+      diffLeft -= feed(diff, diffLeft, (b) => kernel.feedDiff(b));
     } else if (status === BSPATCH_NEED_EXTRA) {
       if (extraLeft <= 0) throw broken('asked for more extra bytes than the entry has');
-      const n = extra.take(Math.min(extraLeft, FEED));
-      const at = extra.offset;
-      kernel.feedExtra(extra.buffer.subarray(at, at + n));
-      extra.skip(n);
-      extraLeft -= n;
+      extraLeft -= feed(extra, extraLeft, (b) => kernel.feedExtra(b));
     } else if (status === BSPATCH_NEED_OLD) {
       const page = next >>> 3;
       const start = page * BSPATCH_PAGE;

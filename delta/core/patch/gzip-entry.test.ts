@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { nodeSha256 } from '../../node/hash.js';
 import { gnuTarBytes } from '../../node/testing/fixtures.js';
-import { applyInMemory, assemble, digestOf, testCompress } from '../../node/testing/patch.js';
+import { applyInMemory, assemble, digestOf, testCompress, withTable } from '../../node/testing/patch.js';
 import { isDeltaError, sameBytes } from '../errors.js';
 import { bytesSource, concatBytes } from '../io.js';
 import { StreamReader } from '../zstd/index.js';
@@ -11,15 +11,7 @@ import { createPatch } from './create.js';
 import { describePatch } from './describe.js';
 import { decodeHead, STREAMS, type StreamName } from './format.js';
 import { DEFAULT_LIMITS } from './limits.js';
-import {
-  decodeTable,
-  encodeTable,
-  GZ_BASE_INFLATED,
-  GZ_BASE_NONE,
-  type GzipItem,
-  OP_GZIP,
-  type Table,
-} from './table.js';
+import { decodeTable, GZ_BASE_INFLATED, GZ_BASE_NONE, type GzipItem, OP_GZIP, type Table } from './table.js';
 
 // Real gzip members, made by GNU gzip as dh_compress does (`gzip -9n`), inside real tars.
 const gzipN = (text: string, level = 9, name?: string): Uint8Array =>
@@ -68,22 +60,6 @@ const create = (old: Uint8Array, nw: Uint8Array, gzip = true) => {
   });
   return { ...r, patch: concatBytes(r.parts) };
 };
-
-/** Decodes a patch into its raw streams, lets `edit` change the table, and re-assembles it. */
-function withTable(patch: Uint8Array, edit: (t: Table) => void): Uint8Array {
-  const p = bytesSource(patch);
-  const { head, specs } = decodeHead(p, DEFAULT_LIMITS);
-  const raw = Object.fromEntries(
-    STREAMS.map((n) => [
-      n,
-      new StreamReader(p, specs[n], DEFAULT_LIMITS.maxWindowBytes).read(specs[n].rawSize),
-    ]),
-  ) as Record<StreamName, Uint8Array>;
-  const table = decodeTable(raw.table, head.oldLayout.regions);
-  edit(table);
-  const { streams: _, ...base } = head;
-  return assemble(base, { ...raw, table: encodeTable(table) });
-}
 
 /** Gzip rows, editable (the table types are read-only). */
 type Editable = { -readonly [K in keyof GzipItem]: GzipItem[K] };

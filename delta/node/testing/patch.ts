@@ -6,8 +6,8 @@ import { applyPatch } from '../../core/patch/apply.js';
 import { type Compress, createPatch } from '../../core/patch/create.js';
 import { decodeHead, encodeHead, type PatchHead, STREAMS, type StreamName } from '../../core/patch/format.js';
 import { type ApplyLimits, DEFAULT_LIMITS } from '../../core/patch/limits.js';
-import { encodeTable, type Table } from '../../core/patch/table.js';
-import { CODEC_STORED, CODEC_ZSTD } from '../../core/zstd/index.js';
+import { decodeTable, encodeTable, type Table } from '../../core/patch/table.js';
+import { CODEC_STORED, CODEC_ZSTD, StreamReader } from '../../core/zstd/index.js';
 import { nodeSha256 as pureSha256 } from '../hash.js';
 
 export const testCompress: Compress = (bytes) =>
@@ -72,6 +72,22 @@ export function assemble(
     ) as PatchHead['streams'],
   };
   return concatBytes([encodeHead(head), ...enc.map((e) => e.bytes)]);
+}
+
+/** Decodes a patch into its raw streams, lets `edit` change the table, and re-assembles it. */
+export function withTable(patch: Uint8Array, edit: (t: Table) => void): Uint8Array {
+  const p = bytesSource(patch);
+  const { head, specs } = decodeHead(p, DEFAULT_LIMITS);
+  const raw = Object.fromEntries(
+    STREAMS.map((n) => [
+      n,
+      new StreamReader(p, specs[n], DEFAULT_LIMITS.maxWindowBytes).read(specs[n].rawSize),
+    ]),
+  ) as Record<StreamName, Uint8Array>;
+  const table = decodeTable(raw.table, head.oldLayout.regions);
+  edit(table);
+  const { streams: _, ...base } = head;
+  return assemble(base, { ...raw, table: encodeTable(table) });
 }
 
 export const table = (t: Table) => encodeTable(t);
