@@ -5,8 +5,7 @@ import { type Adapter, type AdapterMemory, instantiateAdapter } from './testing/
 import { noise } from './testing/layers.js';
 
 // The C kernels as the engine runs them (adapter.c on a memory it does not own), driven directly:
-// SHA-256 against node:crypto at every padding edge and across split updates, the add step
-// against delta/core's loop, including carries that must not cross bytes.
+// SHA-256 against node:crypto at every padding edge and across split updates.
 
 let k: Adapter;
 let memory: AdapterMemory;
@@ -61,28 +60,5 @@ describe('sha256 kernel', () => {
     expect(kernelSha([noise(100, 1)], ctx)).toBe(nodeSha(noise(100, 1)));
     expect(kernelSha([noise(70, 2)], ctx)).toBe(nodeSha(noise(70, 2)));
     expect(kernelSha([], ctx)).toBe(nodeSha(new Uint8Array(0)));
-  });
-});
-
-describe('add-bytes kernel', () => {
-  it('adds byte by byte mod 256 over the shorter input', () => {
-    const diff = noise(1003, 5);
-    const old = noise(1010, 6);
-    diff.fill(0xff, 0, 16);
-    old.fill(0x01, 0, 16); // every lane carries out of its byte
-    const got = retList((r) => k['add-bytes'](put(diff), diff.length, put(old), old.length, r));
-    const want = diff.map((d, i) => (d + old[i]) & 255);
-    expect(got.length).toBe(1003);
-    expect(Buffer.compare(got, want)).toBe(0);
-  });
-
-  it('returns an empty list for empty input, allocating nothing (the glue frees no empty list)', () => {
-    const d = put(new Uint8Array(0));
-    const o = put(new Uint8Array(0));
-    const ret = alloc(8);
-    const before = top;
-    k['add-bytes'](d, 0, o, 0, ret);
-    expect(top).toBe(before);
-    expect(new Uint32Array(memory.buffer, ret, 2)[1]).toBe(0);
   });
 });

@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "add-run.h"
 #include "sha256.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -54,14 +53,3 @@ void sha256_digest_lowered(uint32_t self, uint32_t *retptr) {
  */
 EXPORT("sha256-drop")
 void sha256_drop(uint32_t self) { (void)self; }
-
-/* kernels.add-bytes: (list<u8>, list<u8>) -> list<u8>, bspatch's add over the shorter list. */
-EXPORT("add-bytes")
-void add_bytes(const uint8_t *diff, uint32_t diff_len, const uint8_t *old, uint32_t old_len,
-               uint32_t *retptr) {
-  uint32_t n = diff_len < old_len ? diff_len : old_len;
-  /* The engine's glue frees a returned list only when it is not empty: allocate none for it. */
-  uint8_t *out = n ? cabi_realloc(0, 0, 1, n) : (uint8_t *)1;
-  add_run(out, diff, old, n);
-  return_list(retptr, out, n);
-}

@@ -11,8 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "add-run.h"
-
 #define EXPORT(name) __attribute__((export_name(name)))
 
 __attribute__((import_module("env"), import_name("cabi_realloc"))) void *cabi_realloc(void *old,
@@ -221,6 +219,20 @@ static page_slot *page_of(bspatch_state *s, int64_t pos) {
     }
   }
   return 0;
+}
+
+/* out[i] = diff[i] + old[i] (mod 256), eight lanes at a time, carries kept inside each byte (SWAR). */
+static void add_run(uint8_t *out, const uint8_t *diff, const uint8_t *old, uint32_t n) {
+  uint32_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t a, b;
+    __builtin_memcpy(&a, diff + i, 8);
+    __builtin_memcpy(&b, old + i, 8);
+    uint64_t low = (a & 0x7f7f7f7f7f7f7f7fULL) + (b & 0x7f7f7f7f7f7f7f7fULL);
+    uint64_t sum = low ^ ((a ^ b) & 0x8080808080808080ULL);
+    __builtin_memcpy(out + i, &sum, 8);
+  }
+  for (; i < n; i++) out[i] = (uint8_t)(diff[i] + old[i]);
 }
 
 /*

@@ -37,12 +37,6 @@ void sha256_dtor(int32_t rep) {
   __builtin_trap();
 }
 
-EXPORT(KERNELS "#add-bytes")
-void *add_bytes(uint8_t *diff, uint32_t diff_len, uint8_t *old, uint32_t old_len) {
-  (void)diff, (void)diff_len, (void)old, (void)old_len;
-  __builtin_trap();
-}
-
 EXPORT(KERNELS "#[constructor]zstd")
 int32_t zstd_constructor(uint32_t capacity) {
   (void)capacity;

@@ -1,8 +1,8 @@
 // Entry of the `engine-kernels` world: the engine half of the shipped composition
 // (wasm/compose.mjs). SHA-256 comes from the `hash` import, which the composition wires to the
 // C kernel running inside this component (wasm/kernels/adapter.c): nothing is borrowed from the
-// host; bspatch's add step runs there too. A digest resets its context, so contexts are pooled
-// instead of made per file.
+// host; bspatch runs there too (the `bspatch` kernel). A digest resets its context, so contexts
+// are pooled instead of made per file.
 import hash from 'aloft:engine/hash@0.1.0';
 import kernels from 'aloft:engine/kernels@0.1.0';
 import { deltaInterface } from './delta.js';
@@ -55,11 +55,7 @@ const kernelSha256: Sha256Factory = () => {
 export const policy = { checkPolicy, evaluatePolicy };
 // One bspatch kernel for every apply (its pages and buffers are reused; cabi_realloc cannot free).
 let bspatch: InstanceType<typeof kernels.Bspatch> | undefined;
-export const delta = deltaInterface(
-  kernelSha256,
-  (diff, old) => kernels.addBytes(diff, old),
-  () => {
-    bspatch ??= new kernels.Bspatch();
-    return bspatch;
-  },
-);
+export const delta = deltaInterface(kernelSha256, () => {
+  bspatch ??= new kernels.Bspatch();
+  return bspatch;
+});

@@ -1,6 +1,5 @@
 // The one place the component reaches into delta/core, through its public face.
 export {
-  type AddBytes,
   applyPatch,
   type BspatchKernel,
   DEFAULT_LIMITS,

@@ -1,7 +1,6 @@
 // The `delta` interface of the component: delta/core's own decodeHead and applyPatch, with the
 // `io` import (batched, host-io.ts) as their RandomAccess and sink ports. No delta logic lives here.
 import {
-  type AddBytes,
   applyPatch as apply,
   type BspatchKernel,
   DEFAULT_LIMITS,
@@ -39,9 +38,9 @@ function info(d: DecodedHead) {
 
 /**
  * The interface, over whichever SHA-256 the world provides (noble inside, the host's, or the C
- * kernel composed inside), and bspatch's add step as a kernel where the world has one.
+ * kernel composed inside), and bspatch as a kernel where the world has one.
  */
-export function deltaInterface(sha256: Sha256Factory, addBytes?: AddBytes, bspatch?: () => BspatchKernel) {
+export function deltaInterface(sha256: Sha256Factory, bspatch?: () => BspatchKernel) {
   function inspectPatch(patchSize: number) {
     try {
       return info(decodeHead(hostBlob('patch', Number(patchSize)), DEFAULT_LIMITS));
@@ -60,7 +59,6 @@ export function deltaInterface(sha256: Sha256Factory, addBytes?: AddBytes, bspat
         old: hostBlob('old', Number(oldSize)),
         decoded,
         sha256,
-        addBytes,
         bspatch: bspatch?.(),
         limits: DEFAULT_LIMITS,
         sink: out.sink,

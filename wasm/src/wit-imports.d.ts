@@ -16,7 +16,6 @@ declare module 'aloft:engine/hash@0.1.0' {
 
 declare module 'aloft:engine/kernels@0.1.0' {
   const kernels: {
-    addBytes(diff: Uint8Array, old: Uint8Array): Uint8Array;
     tarHeaderSum(block: Uint8Array): number;
     /** The `zstd` resource: `block` throws the error code of its result's err. */
     Zstd: new (

@@ -20,7 +20,6 @@ export interface Adapter {
   'sha256-new'(): number;
   'sha256-update'(self: number, ptr: number, len: number): void;
   'sha256-digest'(self: number, retptr: number): void;
-  'add-bytes'(d: number, dl: number, o: number, ol: number, retptr: number): void;
   'tar-header-sum'(ptr: number, len: number): number;
 }
 

@@ -18,7 +18,7 @@ import { type DecodedHead, GZIP_FORMAT_VERSION, type StreamName } from './format
 import { rebuildGzipEntry } from './gzip-entry.js';
 import type { ApplyLimits } from './limits.js';
 import { readOldLayout } from './old-layout.js';
-import { type AddBytes, streamBspatch } from './stream-bspatch.js';
+import { streamBspatch } from './stream-bspatch.js';
 import {
   type BsdiffLengths,
   decodeTable,
@@ -38,8 +38,6 @@ export interface ApplyInput {
   readonly limits: ApplyLimits;
   readonly sink: (chunk: Uint8Array) => void;
   readonly progress?: (done: number, total: number) => void;
-  /** bspatch's add step as a compiled kernel (the wasm build); the default is delta/core's loop. */
-  readonly addBytes?: AddBytes;
   /** bspatch over whole entries as a compiled kernel (the wasm build); see bspatch-port.ts. */
   readonly bspatch?: BspatchKernel;
 }
@@ -118,7 +116,6 @@ export function applyPatch(input: ApplyInput): void {
         diffLen: lengths.diff,
         extraLen: lengths.extra,
         sink,
-        addBytes: input.addBytes,
         scratch,
       });
     } catch (e) {

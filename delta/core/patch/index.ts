@@ -23,5 +23,4 @@ export {
 export { type ApplyLimits, DEFAULT_LIMITS } from './limits.js';
 export { type Match, matchRegions } from './match.js';
 export { type OldLayout, readOldLayout } from './old-layout.js';
-export type { AddBytes } from './stream-bspatch.js';
 export { decodeTable, encodeTable, type Item, type MetaOp, type Table } from './table.js';

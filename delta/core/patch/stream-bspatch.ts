@@ -60,12 +60,6 @@ function controlProblem(
   return '';
 }
 
-/**
- * bspatch's add step: out[i] = diff[i] + old[i] (mod 256) over two chunks of equal length, into
- * a new array. A port so a wasm build can run it as a compiled kernel; the default is the loop below.
- */
-export type AddBytes = (diff: Uint8Array, old: Uint8Array) => Uint8Array;
-
 export interface StreamPatchInput {
   /** Decoded controls, or a cursor over the encoded list (apply's path: no objects per control). */
   readonly controls: BsdiffControl[] | ControlSource;
@@ -77,7 +71,6 @@ export interface StreamPatchInput {
   readonly diffLen: number;
   readonly extraLen: number;
   readonly sink: (chunk: Uint8Array) => void;
-  readonly addBytes?: AddBytes;
   /** A reused buffer of at least 128 KiB (output and OLD read-ahead; apply rebuilds hundreds of files in a row). */
   readonly scratch?: Uint8Array;
 }
@@ -87,8 +80,7 @@ export function streamBspatch(input: StreamPatchInput): void {
   const controls = Array.isArray(input.controls) ? arrayControls(input.controls) : input.controls;
   checkControls(controls, old.size, input.newSize, input.diffLen, input.extraLen);
   controls.rewind();
-  if (input.addBytes) withAddPort(input, controls, input.addBytes);
-  else gathered(input, controls);
+  gathered(input, controls);
 }
 
 /**
@@ -142,57 +134,6 @@ function gathered(input: StreamPatchInput, controls: ControlSource): void {
       // A loop, not out.set(e.subarray(...)): a view per copy run is garbage, and the runs are
       // short (extra is ~2% of a changed file's bytes).
       for (let i = 0; i < k; i++) out[fill + i] = e[eOff + i];
-      extra.skip(k);
-      fill += k;
-      left -= k;
-      if (fill === CHUNK) {
-        sink(out);
-        fill = 0;
-      }
-    }
-    oldPos += add + seek;
-  }
-  if (fill > 0) sink(out.subarray(0, fill));
-}
-
-/**
- * The wasm build's compiled add kernel: one call per piece of an add run (a piece ends where the
- * diff block, OLD's read-ahead or the output chunk does), and the output gathered into 64 KiB
- * chunks as in `gathered`. Handing each control's add and copy runs to the sink as they came
- * cost a hash update (two for a rebuilt file) and a sink call per run, each through the
- * component's WIT glue: python3.11's update made 98k hash updates, most of a few bytes.
- */
-function withAddPort(input: StreamPatchInput, controls: ControlSource, addBytes: AddBytes): void {
-  const { old, diff, extra, sink } = input;
-  const out =
-    input.scratch && input.scratch.length >= CHUNK ? input.scratch.subarray(0, CHUNK) : new Uint8Array(CHUNK);
-  let fill = 0;
-  let oldPos = 0;
-  while (controls.next()) {
-    const { add, copy, seek } = controls;
-    let at = oldPos;
-    for (let left = add; left > 0; ) {
-      const k = diff.take(Math.min(left, CHUNK - fill));
-      const d = diff.offset;
-      const sum = addBytes(diff.buffer.subarray(d, d + k), old.read(at, k));
-      diff.skip(k);
-      at += k;
-      left -= k;
-      if (k === CHUNK)
-        sink(sum); // a whole chunk (fill was 0): no copy
-      else {
-        out.set(sum, fill);
-        fill += k;
-        if (fill === CHUNK) {
-          sink(out);
-          fill = 0;
-        }
-      }
-    }
-    for (let left = copy; left > 0; ) {
-      const k = extra.take(Math.min(left, CHUNK - fill));
-      const e = extra.offset;
-      out.set(extra.buffer.subarray(e, e + k), fill);
       extra.skip(k);
       fill += k;
       left -= k;
