@@ -7,7 +7,7 @@
 // well as by wall time, against delta/core in Node (node core, the main ratio) and against the
 // whole `delta apply` (node file, what a user runs).
 //
-//   npm run build && node dist/bench/wasm.js [--engines qjs,qjs-hosted-hash,qjs-kernels,starlingmonkey]
+//   npm run build && node dist/bench/wasm.js [--engines qjs,qjs-hosted-hash,qjs-kernels,qjs-kernels-hosted-hash,starlingmonkey]
 //                                            [--mb 3 | --pair DIR] [--runs 9] [--warmup 8] [--json out.json]
 //
 // The layer pair is real files from /usr/bin (binaries), every 7th edited in place, some renamed,
@@ -61,7 +61,7 @@ interface ChildResult {
 
 const { values } = parseArgs({
   options: {
-    engines: { type: 'string', default: 'qjs-kernels,qjs-hosted-hash,qjs' },
+    engines: { type: 'string', default: 'qjs-kernels,qjs-kernels-hosted-hash,qjs-hosted-hash,qjs' },
     mb: { type: 'string', default: '3' },
     pair: { type: 'string' },
     runs: { type: 'string', default: '9' },

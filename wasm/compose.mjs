@@ -7,6 +7,11 @@
 // instantiates the kernel component, hands its instances to the engine (which never calls them)
 // and re-exports the engine's `policy` and `delta`.
 //
+// With `hostedHash` (the qjs-kernels-hosted-hash variant) the same engine keeps its `hash` import
+// as componentize-qjs lowered it: the outer component also imports `hash` and hands that to the
+// engine, so SHA-256 runs in the host (node:crypto uses the CPU's SHA instructions, ~3 x the C
+// kernel's speed in wasm) while every other kernel stays inside.
+//
 // The outer component is written as component WAT and assembled by jco's `parse` with two empty
 // nested components in place of the real ones; their sections are then replaced by the real
 // binaries (a nested component section is a whole component binary, so this is a byte splice).
@@ -22,14 +27,34 @@ const IO_TYPE = `(instance
       (type (;4;) (func (param "chunk" 2)))
       (export (;1;) "write" (func (type 4))))`;
 
+/** The `hash` interface's instance type, as `jco print` shows it for the engine. */
+const HASH_TYPE = `(instance
+      (export (;0;) "sha256" (type (sub resource)))
+      (type (;1;) (own 0))
+      (type (;2;) (func (result 1)))
+      (export (;0;) "[constructor]sha256" (func (type 2)))
+      (type (;3;) (borrow 0))
+      (type (;4;) (list u8))
+      (type (;5;) (func (param "self" 3) (param "bytes" 4)))
+      (export (;1;) "[method]sha256.update" (func (type 5)))
+      (type (;6;) (func (param "self" 3) (result 4)))
+      (export (;2;) "[method]sha256.digest" (func (type 6))))`;
+
 const V = '@0.1.0';
-const OUTER = `(component
+/** The outer component; `hostedHash`: `hash` is imported and given to the engine in place of the kernels'. */
+const outer = (hostedHash) => `(component
   (type $io-type ${IO_TYPE})
   (import "aloft:engine/io${V}" (instance $io (type $io-type)))
+  ${
+    hostedHash
+      ? `(type $hash-type ${HASH_TYPE})
+  (import "aloft:engine/hash${V}" (instance $hash (type $hash-type)))`
+      : ''
+  }
   (component $kernels)
   (component $engine)
   (instance $k (instantiate $kernels))
-  (alias export $k "aloft:engine/hash${V}" (instance $hash))
+  ${hostedHash ? '' : `(alias export $k "aloft:engine/hash${V}" (instance $hash))`}
   (alias export $k "aloft:engine/kernels${V}" (instance $kern))
   (instance $e (instantiate $engine
     (with "aloft:engine/io${V}" (instance $io))
@@ -87,11 +112,14 @@ export function spliceComponents(outer, nested) {
   return new Uint8Array(Buffer.concat(parts));
 }
 
-/** The shipped component: the kernels inside, the engine beside them, only `io` imported. */
-export async function composeEngine(engine, kernels) {
+/**
+ * The shipped component: the kernels inside, the engine beside them, only `io` imported. With
+ * `hostedHash`, `io` and `hash` imported and the engine's `hash` is the host's (the engine must
+ * come from adaptEngine with the same option).
+ */
+export async function composeEngine(engine, kernels, { hostedHash = false } = {}) {
   const { parse } = await import('@bytecodealliance/jco');
-  const outer = await parse(OUTER);
-  return spliceComponents(outer, [kernels, engine]);
+  return spliceComponents(await parse(outer(hostedHash)), [kernels, engine]);
 }
 
 const HASH = 'aloft:engine/hash@0.1.0';
@@ -180,18 +208,20 @@ function slotOf(wat, iface, func) {
  * redefined in place as an alias of a module's export (same index, so nothing else in the
  * component moves); the modules and their core instances are inserted before the first slot. The
  * component-level imports stay (their types are still declared) and are satisfied by the kernel
- * component in composeEngine.
+ * component in composeEngine. With `hostedHash` the `hash` rows are left as componentize-qjs
+ * lowered them: those calls go out to the component's `hash` import.
  */
-export async function adaptEngine(engine, modules) {
+export async function adaptEngine(engine, modules, { hostedHash = false } = {}) {
   const { parse, print } = await import('@bytecodealliance/jco');
   let wat = await print(engine);
   const realloc = wat.match(
     new RegExp(`\\(alias core export \\$componentize_qjs_runtime\\.wasm "cabi_realloc" \\(core func ${ID}`),
   );
   if (!realloc) throw new Error("compose: the engine's runtime exports no cabi_realloc");
-  const used = new Set(KERNEL_FUNCTIONS.map((f) => f.module));
+  const rows = hostedHash ? KERNEL_FUNCTIONS.filter((f) => f.iface !== HASH) : KERNEL_FUNCTIONS;
+  const used = new Set(rows.map((f) => f.module));
   for (const name of used) if (!modules[name]) throw new Error(`compose: no kernel module ${name} given`);
-  const slots = KERNEL_FUNCTIONS.map((f) => ({ ...f, ...slotOf(wat, f.iface, f.func) }));
+  const slots = rows.map((f) => ({ ...f, ...slotOf(wat, f.iface, f.func) }));
   const first = Math.min(...slots.map((s) => s.at));
   // From the end backwards, so earlier positions stay valid.
   for (const s of [...slots].sort((a, b) => b.at - a.at))

@@ -72,10 +72,11 @@ const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
  * jco lifts `io.write`'s chunk with `memory.buffer.slice(...)`: a fresh ArrayBuffer per chunk,
  * which in Node cost more than all of the component's own work (allocation and the GC it
  * drives, ~7 ms per MiB here). The sink gets a view of the component's memory instead, valid for
- * the call, as delta/core's own sinks do (IoBinding.sink).
+ * the call, as delta/core's own sinks do (IoBinding.sink). The same for a host `hash`'s update
+ * (HostSha256 below hashes the bytes before it returns): every output byte passes there twice.
  */
 const WRITE_LIFT =
-  /var (result\d+) = new Uint8Array\((memory\d+)\.buffer\.slice\((ptr\d+), \3 \+ (len\d+) \* 1\)\);(\s*_debugLog\('\[iface="aloft:engine\/io@0\.1\.0", function="write"\])/;
+  /var (result\d+) = new Uint8Array\((memory\d+)\.buffer\.slice\((ptr\d+), \3 \+ (len\d+) \* 1\)\);(\s*_debugLog\('\[iface="aloft:engine\/(?:io@0\.1\.0", function="write"|hash@0\.1\.0", function="\[method\]sha256\.update")\])/g;
 
 function patchGlue(bytes: Uint8Array): Uint8Array {
   let js = new TextDecoder().decode(bytes);
@@ -136,16 +137,29 @@ async function transpileOnce(
   return { dir, ms: performance.now() - t0, imports };
 }
 
-/** The `hash` import of the engine-hosted-hash world: node:crypto behind the WIT resource. */
+/**
+ * The `hash` import (engine-hosted-hash, qjs-kernels-hosted-hash): node:crypto behind the WIT
+ * resource. A digest starts the context over (the WIT's contract): the kernels engine pools its
+ * contexts and reuses them after a digest.
+ */
 class HostSha256 {
-  private readonly h = createHash('sha256');
+  private h = createHash('sha256');
   update(bytes: Uint8Array): void {
     this.h.update(bytes);
   }
   digest(): Uint8Array {
-    return new Uint8Array(this.h.digest());
+    const d = new Uint8Array(this.h.digest());
+    this.h = createHash('sha256');
+    return d;
   }
 }
+
+/** The variants whose component imports `hash` from the host. */
+const HOSTED_HASH: readonly EngineKind[] = [
+  'qjs-hosted-hash',
+  'qjs-hosted-hash-speed',
+  'qjs-kernels-hosted-hash',
+];
 
 /** StarlingMonkey's WASI imports, from jco's Node shim, keyed the way `instantiate` wants them. */
 async function wasiImports(): Promise<Record<string, unknown>> {
@@ -167,7 +181,7 @@ export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedC
   const mod = await import(pathToFileURL(join(dir, 'engine.js')).href);
   const io: IoBinding = {};
   const imports: Record<string, unknown> = { 'aloft:engine/io': ioImport(io) };
-  if (engine.startsWith('qjs-hosted-hash')) imports['aloft:engine/hash'] = { Sha256: HostSha256 };
+  if (HOSTED_HASH.includes(engine)) imports['aloft:engine/hash'] = { Sha256: HostSha256 };
   if (engine === 'starlingmonkey') Object.assign(imports, await wasiImports());
   const raw: Record<string, unknown> = await mod.instantiate(
     async (name: string) => WebAssembly.compile(await readFile(join(dir, name))),
