@@ -11,6 +11,7 @@ import type { Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';
 import { pagedRegion, regionSource } from '../io-cache.js';
 import { BlockScratch, StreamReader } from '../zstd/index.js';
+import { ApplyOutput } from './apply-output.js';
 import { type BspatchKernel, kernelBspatch } from './bspatch-port.js';
 import { EncodedControls } from './control-cursor.js';
 import { EntryOutput } from './entry-output.js';
@@ -72,14 +73,8 @@ export function applyPatch(input: ApplyInput): void {
   const scratch = new Uint8Array(2 * COPY_CHUNK);
   const copyBuf = scratch.subarray(0, COPY_CHUNK);
   const outHash = sha256();
-  let written = 0;
-  const emit = (chunk: Uint8Array) => {
-    if (chunk.length > target - written) throw invalid(`output grows past the declared ${target} bytes`);
-    outHash.update(chunk);
-    written += chunk.length;
-    input.sink(chunk);
-    input.progress?.(written, target);
-  };
+  const out = new ApplyOutput(target, outHash, input.sink, input.progress);
+  const emit = (chunk: Uint8Array) => out.write(chunk);
 
   // Every bspatch call writes through this one sink (entry-output.ts says why).
   const output = new EntryOutput(emit);
@@ -169,14 +164,19 @@ export function applyPatch(input: ApplyInput): void {
     if (item.op === OP_REF) {
       const r = layout.regions[item.oldIndex];
       for (let o = 0; o < r.size; o += COPY_CHUNK) {
-        const chunk = copyBuf.subarray(0, Math.min(COPY_CHUNK, r.size - o));
-        readInto(old, chunk, r.offset + o);
-        emit(chunk);
+        const n = Math.min(COPY_CHUNK, r.size - o);
+        // A source of views hands out its window: emit copies it once (staged) or not at all.
+        if (old.views) emit(old.read(r.offset + o, n));
+        else {
+          const chunk = copyBuf.subarray(0, n);
+          readInto(old, chunk, r.offset + o);
+          emit(chunk);
+        }
       }
     } else if (item.op === OP_BSDIFF) {
       const r = layout.regions[item.oldIndex];
       const c = checked(item.sha256, `file #${i}`);
-      const start = written;
+      const start = out.written;
       output.pass(c.hash);
       // A source of views (the wasm engine's) keeps pages of OLD as views; others read into a
       // block. Behind the bspatch kernel's own 4 pages they are a second level: a big file's
@@ -185,17 +185,17 @@ export function applyPatch(input: ApplyInput): void {
         ? pagedRegion(old, r.offset, r.size, input.bspatch ? 16 : 4)
         : regionSource(old, r.offset, r.size);
       patchFile(base, item, item.size);
-      if (written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
+      if (out.written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
       c.done();
     } else if (item.op === OP_LITERAL) {
-      if (item.size > target - written) throw invalid(`file #${i} is larger than the output`);
+      if (item.size > target - out.written) throw invalid(`file #${i} is larger than the output`);
       const c = checked(item.sha256, `file #${i}`);
       lit.pipe(item.size, c.out);
       c.done();
     } else if (item.op === OP_GZIP) {
       if (head.version < GZIP_FORMAT_VERSION)
         throw invalid(`file #${i}: gzip entry in a format ${head.version} patch`);
-      if (item.size > target - written) throw invalid(`file #${i} is larger than the output`);
+      if (item.size > target - out.written) throw invalid(`file #${i} is larger than the output`);
       const r = item.base === GZ_BASE_NONE ? undefined : layout.regions[item.oldIndex];
       const c = checked(item.sha256, `file #${i}`);
       rebuildGzipEntry({
@@ -215,7 +215,8 @@ export function applyPatch(input: ApplyInput): void {
   });
   emitMeta(newMeta.length - metaPos);
   for (const s of [ctrl, diff, extra, lit]) s.finish();
-  if (written !== target) throw invalid(`rebuilt ${written} bytes; the patch declares ${target}`);
+  out.flush();
+  if (out.written !== target) throw invalid(`rebuilt ${out.written} bytes; the patch declares ${target}`);
   const got = outHash.digest();
   if (!sameBytes(got, head.target.sha256))
     throw new DeltaError(
