@@ -66,6 +66,14 @@ export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): v
   const { old, diff, extra, sink } = input;
   let diffLeft = input.diffLen;
   let extraLeft = input.extraLen;
+  // What run() would stop to ask for first, handed over before it asks: diff and extra (their
+  // first pieces) and OLD when it is one page, which every add then reads. A small entry (most
+  // are) then runs in one run() instead of up to four, each a run() and a next() through the glue.
+  if (diffLeft > 0) {
+    diffLeft -= feed(diff, diffLeft, (b) => kernel.feedDiff(b));
+    if (old.size <= BSPATCH_PAGE) kernel.feedOld(0, old.read(0, old.size));
+  }
+  if (extraLeft > 0) extraLeft -= feed(extra, extraLeft, (b) => kernel.feedExtra(b));
   for (;;) {
     const out = kernel.run();
     if (out.length > 0) sink(out);

@@ -4,7 +4,7 @@ import { Compressor } from 'zstd-napi';
 import { noise } from '../../node/testing/fixtures.js';
 import { isDeltaError } from '../errors.js';
 import { bytesSource, concatBytes } from '../io.js';
-import { CODEC_ZSTD, StreamReader } from './reader.js';
+import { CODEC_STORED, CODEC_ZSTD, StreamReader } from './reader.js';
 
 const zstd = (bytes: Uint8Array, params: Record<string, number | boolean>): Uint8Array => {
   const c = new Compressor();
@@ -107,5 +107,33 @@ describe('zstd decoder (own, allocation-free per block)', () => {
       }
     }
     expect(errors).toBeGreaterThan(0);
+  });
+
+  it('read(n) returns copies of the next n bytes, within a block and across blocks', () => {
+    const frame = zstd(mixed, { compressionLevel: 3, windowLog: 17 });
+    const spec = {
+      name: 't',
+      codec: CODEC_ZSTD,
+      offset: 0,
+      compressedSize: frame.length,
+      rawSize: mixed.length,
+    };
+    for (const codec of ['zstd', 'stored'] as const) {
+      const r =
+        codec === 'zstd'
+          ? new StreamReader(bytesSource(frame), spec, 1 << 24)
+          : new StreamReader(
+              bytesSource(mixed),
+              { ...spec, codec: CODEC_STORED, compressedSize: mixed.length },
+              1 << 24,
+            );
+      const parts: Uint8Array[] = [];
+      for (let i = 0; r.remaining > 0; i++)
+        parts.push(r.read(Math.min([1, 7, 0, 1000, 130_000][i % 5], r.remaining)));
+      r.finish();
+      // Copies: still the stream's bytes after every later read has moved the reader on.
+      expect(Buffer.from(concatBytes(parts)).equals(Buffer.from(mixed)), codec).toBe(true);
+      expect(() => r.read(1)).toThrow(/asks for 1 bytes but only 0 remain/);
+    }
   });
 });

@@ -71,6 +71,12 @@ export class StreamReader {
 
   /** Exactly n bytes in a new array, or a DELTA_PATCH_INVALID error when the stream has fewer. */
   read(n: number): Uint8Array {
+    // Within the current block (a changed file's control list, mostly): one copy, no sink.
+    if (n <= this.cur.length - this.curPos && n > 0 && Number.isSafeInteger(n)) {
+      const out = this.cur.slice(this.curPos, this.curPos + n);
+      this.skip(n);
+      return out;
+    }
     const out = new Uint8Array(n);
     let o = 0;
     this.pipe(n, (chunk) => {
