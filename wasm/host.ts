@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { projectRoot } from '../sdk/project-root.js';
 import type * as Build from './build.mjs';
+import { GLUE_PATCHES, patchGlue } from './jco-glue.js';
 
 export type EngineKind = Build.EngineKind;
 
@@ -37,6 +38,8 @@ export interface LoadedComponent {
   readonly wasmBytes: number;
   /** What the component imports (for the QuickJS build: nothing at all). */
   readonly imports: readonly string[];
+  /** The host imports called without jco's task bookkeeping (wasm/jco-glue.ts), as `iface#func`. */
+  readonly leanImports: readonly string[];
   /** The interfaces the component exports, by short name ('policy', 'delta'). */
   readonly exports: Record<string, Record<string, (...args: never[]) => unknown>>;
   /** Wall time of transpile (cached after the first run) and of compile + instantiate. */
@@ -61,41 +64,14 @@ function ioImport(binding: IoBinding) {
   };
 }
 
-/**
- * jco's glue (1.35) asks `process.env.JCO_DEBUG` on every debug-log call, several per component
- * call; in Node each ask is a getenv, which made a call cost ~80 µs instead of ~10 µs. Asked once,
- * when the module loads, instead. Same behaviour: the variable is still honoured.
- */
-const DEBUG_CHECK = 'if (!globalThis?.process?.env?.JCO_DEBUG) { return; }';
-
-/**
- * jco lifts `io.write`'s chunk with `memory.buffer.slice(...)`: a fresh ArrayBuffer per chunk,
- * which in Node cost more than all of the component's own work (allocation and the GC it
- * drives, ~7 ms per MiB here). The sink gets a view of the component's memory instead, valid for
- * the call, as delta/core's own sinks do (IoBinding.sink). The same for a host `hash`'s update
- * (HostSha256 below hashes the bytes before it returns): every output byte passes there twice.
- */
-const WRITE_LIFT =
-  /var (result\d+) = new Uint8Array\((memory\d+)\.buffer\.slice\((ptr\d+), \3 \+ (len\d+) \* 1\)\);(\s*_debugLog\('\[iface="aloft:engine\/(?:io@0\.1\.0", function="write"|hash@0\.1\.0", function="\[method\]sha256\.update")\])/g;
-
-function patchGlue(bytes: Uint8Array): Uint8Array {
-  let js = new TextDecoder().decode(bytes);
-  if (js.includes(DEBUG_CHECK)) {
-    const once = 'const __aloftJcoDebug = Boolean(globalThis?.process?.env?.JCO_DEBUG);\n';
-    js = once + js.replaceAll(DEBUG_CHECK, 'if (!__aloftJcoDebug) { return; }');
-  }
-  js = js.replace(WRITE_LIFT, 'var $1 = new Uint8Array($2.buffer, $3, $4);$5');
-  return new TextEncoder().encode(js);
-}
-
 async function transpileOnce(
   wasmPath: string,
   engine: EngineKind,
-): Promise<{ dir: string; ms: number; imports: string[] }> {
+): Promise<{ dir: string; ms: number; imports: string[]; leanImports: string[] }> {
   // The glue patches are part of what a cached transpilation is.
   const stamp = createHash('sha256')
     .update(await (await build()).inputStamp(engine))
-    .update(`${DEBUG_CHECK}\n${WRITE_LIFT.source}`)
+    .update(GLUE_PATCHES)
     .digest('hex')
     .slice(0, 16);
   const dir = join(wasmPath, '..', `transpiled-${engine}-${stamp}`);
@@ -112,10 +88,18 @@ async function transpileOnce(
     });
     const tmp = `${dir}.${process.pid}.tmp`;
     await rm(tmp, { recursive: true, force: true });
+    const leanImports: string[] = [];
     for (const [name, bytes] of Object.entries(files)) {
       await mkdir(join(tmp, name, '..'), { recursive: true });
-      await writeFile(join(tmp, name), name.endsWith('.js') ? patchGlue(bytes) : bytes);
+      if (!name.endsWith('.js')) {
+        await writeFile(join(tmp, name), bytes);
+        continue;
+      }
+      const patched = patchGlue(bytes);
+      leanImports.push(...patched.lean);
+      await writeFile(join(tmp, name), patched.bytes);
     }
+    await writeFile(join(tmp, 'glue.json'), JSON.stringify({ leanImports }));
     await writeFile(join(tmp, 'imports.json'), JSON.stringify(imports));
     await rename(tmp, dir).catch(async (e) => {
       // Another worker got there first: theirs is as good as ours.
@@ -134,7 +118,10 @@ async function transpileOnce(
         await rm(join(parent, name), { recursive: true, force: true });
   }
   const imports = JSON.parse(await readFile(join(dir, 'imports.json'), 'utf8')) as string[];
-  return { dir, ms: performance.now() - t0, imports };
+  const { leanImports } = JSON.parse(await readFile(join(dir, 'glue.json'), 'utf8')) as {
+    leanImports: string[];
+  };
+  return { dir, ms: performance.now() - t0, imports, leanImports };
 }
 
 /**
@@ -176,7 +163,12 @@ const interfaceName = (key: string) => key.replace(/^aloft:engine\//, '').replac
 /** Builds (if needed), transpiles (if needed) and instantiates the component. */
 export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedComponent> {
   const wasmPath = await (await build()).buildComponent({ engine });
-  const { dir, ms: transpileMs, imports: componentImports } = await transpileOnce(wasmPath, engine);
+  const {
+    dir,
+    ms: transpileMs,
+    imports: componentImports,
+    leanImports,
+  } = await transpileOnce(wasmPath, engine);
   const t0 = performance.now();
   const mod = await import(pathToFileURL(join(dir, 'engine.js')).href);
   const io: IoBinding = {};
@@ -198,6 +190,7 @@ export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedC
     wasmPath,
     wasmBytes: (await stat(wasmPath)).size,
     imports: componentImports,
+    leanImports,
     exports,
     timings: { transpileMs, instantiateMs },
     io,

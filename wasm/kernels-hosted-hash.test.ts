@@ -133,4 +133,27 @@ describe('the composed component (qjs-kernels-hosted-hash)', () => {
     expect(wit).toContain('export aloft:engine/delta@0.1.0;');
     expect(wit).toContain('export aloft:engine/policy@0.1.0;');
   });
+
+  it("calls its host imports without jco's task bookkeeping (wasm/jco-glue.ts found every shape)", () => {
+    expect([...component.leanImports].sort()).toEqual([
+      'aloft:engine/hash@0.1.0#digest',
+      'aloft:engine/hash@0.1.0#update',
+      'aloft:engine/io@0.1.0#read',
+      'aloft:engine/io@0.1.0#write',
+    ]);
+  });
+
+  it("a host import's error reaches the caller, and the next apply is exact", () => {
+    const p = pairs[0];
+    const old = readFileSync(p.oldPath);
+    const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
+    const failing = {
+      size: old.length,
+      read: () => {
+        throw new Error('disk gone');
+      },
+    };
+    expect(() => hosted.apply(failing, bytesOf(patch), () => {})).toThrow(/disk gone/);
+    expect(Buffer.compare(applyHosted(old, patch).out, readFileSync(p.newPath))).toBe(0);
+  });
 });
