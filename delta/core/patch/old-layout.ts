@@ -30,8 +30,8 @@ export function readOldLayout(old: RandomAccess, kind: PatchHead['kind'], metaSi
 }
 
 /**
- * scanTar reads up to 64 KiB at each header and skips the data; the parser copies what it keeps,
- * so one reused buffer serves every read. (Fresh arrays were 64 KiB of garbage per file: 18 MB
+ * The scan reads 64 KiB or more where headers lie and skips the data; it copies what it keeps
+ * before its next read, so one reused buffer serves every read. (Fresh arrays were 64 KiB of garbage per file: 18 MB
  * for libc6's 285 files, which V8 frees only when it gets round to it.)
  */
 function reusingReads(source: RandomAccess): RandomAccess {

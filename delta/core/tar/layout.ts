@@ -61,14 +61,29 @@ export interface TarSpans {
 
 /**
  * scanTar without names or types (same checks, same errors): the parser decodes no strings, for
- * QuickJS in the wasm build, where each string and object of a header costs microseconds.
+ * QuickJS in the wasm build, where each string and object of a header costs microseconds, and it
+ * walks from header to header (TarParser.scan) instead of pushing every read through its states.
  */
 export function scanTarSpans(source: RandomAccess, metaSize: number, limits?: TarParserLimits): TarSpans {
-  const meta = new ByteBuilder(Math.max(1, Math.min(metaSize, source.size)));
+  // The meta gathered here, not in a ByteBuilder: its push reads four lengths, each a getter call
+  // in QuickJS; this keeps the capacity as a number and reads one.
+  let meta = new Uint8Array(Math.max(1, Math.min(metaSize, source.size)));
+  let cap = meta.length;
+  let used = 0;
   const regions: { offset: number; size: number }[] = [];
   const parser = new TarParser(
     {
-      meta: (bytes) => meta.push(bytes),
+      meta: (bytes) => {
+        const n = bytes.length;
+        if (used + n > cap) {
+          while (cap < used + n) cap *= 2;
+          const next = new Uint8Array(cap);
+          next.set(meta.subarray(0, used));
+          meta = next;
+        }
+        meta.set(bytes, used);
+        used += n;
+      },
       span: (offset, size) => {
         if (size > 0) regions.push({ offset, size });
       },
@@ -76,8 +91,8 @@ export function scanTarSpans(source: RandomAccess, metaSize: number, limits?: Ta
     limits,
     false,
   );
-  feed(parser, source);
-  return { regions, meta: meta.bytes() };
+  parser.scan(source, CHUNK);
+  return { regions, meta: used === cap ? meta : meta.slice(0, used) };
 }
 
 /** Pushes the source through the parser, skipping (not reading) file data. */

@@ -4,6 +4,7 @@
 // is exactly the input, so a rebuilt archive is byte-identical by construction. Like node-tar's
 // parse.ts it touches no file system: names are only ever keys, never paths to write.
 import { DeltaError } from '../errors.js';
+import type { RandomAccess } from '../io.js';
 import {
   BLOCK,
   checkHeader,
@@ -14,7 +15,6 @@ import {
   parsePax,
   sparseExtended,
   type TarHeader,
-  typeflagCode,
 } from './header.js';
 
 export interface TarEntry {
@@ -54,10 +54,19 @@ const DEFAULT_LIMITS: TarParserLimits = { maxExtensionBytes: 1 << 20 };
 const isExtension = (t: number) => t === 0x78 || t === 0x67 || t === 0x4c || t === 0x4b || t === 0x4e;
 /** Hard links, symlinks, devices, directories, fifos ('1'..'6'): no data unless pax says so. */
 const noData = (t: number) => t >= 0x31 && t <= 0x36;
-type State = 'header' | 'sparse' | 'extension' | 'data' | 'padding' | 'trailer';
+/** Bytes after `size` bytes of data up to the next block. */
+const padding = (size: number) => (BLOCK - (size % BLOCK)) % BLOCK;
+// States as small ints, not strings: QuickJS (the wasm build) compares these on every step.
+const HEADER = 0;
+const SPARSE = 1;
+const EXTENSION = 2;
+const DATA = 3;
+const PADDING = 4;
+const TRAILER = 5;
+const EMPTY: Uint8Array = new Uint8Array(0);
 
 export class TarParser {
-  private state: State = 'header';
+  private state = HEADER;
   private block = new Uint8Array(BLOCK);
   private filled = 0;
   private remaining = 0;
@@ -65,6 +74,8 @@ export class TarParser {
   private extension: { type: string; buf: Uint8Array; filled: number } | undefined;
   private pax = new Map<string, string>();
   private globalPax = new Map<string, string>();
+  /** Whether either pax map holds a record (most archives have none: no lookups then). */
+  private hasPax = false;
   private longName: string | undefined;
   private longLink: string | undefined;
   private pendingHeader: TarHeader | undefined;
@@ -95,7 +106,7 @@ export class TarParser {
 
   /** Data bytes of the current entry a reader may skip instead of pushing (0 outside data). */
   get skippable(): number {
-    return this.state === 'data' ? this.remaining : 0;
+    return this.state === DATA ? this.remaining : 0;
   }
 
   /** Advances over n data bytes without reading them (random-access readers index this way). */
@@ -103,19 +114,19 @@ export class TarParser {
     if (n > this.skippable || n < 0) throw new RangeError('skip beyond the current entry data');
     this.remaining -= n;
     this.pos += n;
-    if (this.remaining === 0) this.afterData();
+    if (this.remaining === 0) this.startPadding(this.dataSize);
   }
 
   push(chunk: Uint8Array): void {
     let i = 0;
     while (i < chunk.length) {
       switch (this.state) {
-        case 'trailer':
+        case TRAILER:
           this.events.meta?.(chunk.subarray(i));
           this.pos += chunk.length - i;
           return;
-        case 'header':
-        case 'sparse': {
+        case HEADER:
+        case SPARSE: {
           const n = Math.min(BLOCK - this.filled, chunk.length - i);
           this.block.set(chunk.subarray(i, i + n), this.filled);
           this.filled += n;
@@ -123,12 +134,15 @@ export class TarParser {
           i += n;
           if (this.filled === BLOCK) {
             this.filled = 0;
-            if (this.state === 'header') this.onHeader();
-            else this.onSparse();
+            if (this.state === SPARSE) this.onSparse();
+            else {
+              const n = this.onHeader(this.block, 0, true);
+              if (n >= 0) this.toData(n);
+            }
           }
           break;
         }
-        case 'extension': {
+        case EXTENSION: {
           const ext = this.extension as NonNullable<typeof this.extension>;
           const n = Math.min(this.remaining, chunk.length - i);
           const part = chunk.subarray(i, i + n);
@@ -141,22 +155,22 @@ export class TarParser {
           if (this.remaining === 0) this.onExtension();
           break;
         }
-        case 'data': {
+        case DATA: {
           const n = Math.min(this.remaining, chunk.length - i);
           this.events.data?.(chunk.subarray(i, i + n));
           this.remaining -= n;
           this.pos += n;
           i += n;
-          if (this.remaining === 0) this.afterData();
+          if (this.remaining === 0) this.startPadding(this.dataSize);
           break;
         }
-        case 'padding': {
+        case PADDING: {
           const n = Math.min(this.remaining, chunk.length - i);
           this.events.meta?.(chunk.subarray(i, i + n));
           this.remaining -= n;
           this.pos += n;
           i += n;
-          if (this.remaining === 0) this.state = 'header';
+          if (this.remaining === 0) this.state = HEADER;
           break;
         }
       }
@@ -165,39 +179,130 @@ export class TarParser {
 
   /** Declares the end of input; throws when it falls inside an entry. */
   end(): void {
-    if (this.state === 'trailer') return;
-    if (this.state === 'header' && this.pendingType < 0) {
+    if (this.state === TRAILER) return;
+    if (this.state === HEADER && this.pendingType < 0) {
       // A partial block after the last entry is junk we keep verbatim, like the trailer.
       if (this.filled) this.events.meta?.(this.block.subarray(0, this.filled));
       this.filled = 0;
-      this.state = 'trailer';
+      this.state = TRAILER;
       return;
     }
     throw new DeltaError('DELTA_TAR_INVALID', `tar ends inside an entry at byte ${this.pos}`);
   }
 
-  private onHeader(): void {
-    const block = this.block;
-    if (isZeroBlock(block)) {
+  /**
+   * Reads a whole archive from a random-access source, for readers that do not want file data
+   * (apply's layout of OLD). Header blocks are checked where they lie in a read (no copy), data and
+   * padding are stepped over by offset (data is never read), and the meta between two data
+   * regions (padding and headers, contiguous in the archive) is handed out as one view where it
+   * lies in one read: push() handed out a piece per block and walked every read through its
+   * states, and QuickJS (the wasm build) paid microseconds for each step. Extension records,
+   * sparse maps and a partial block at the end go through push(): one set of tar rules, the same
+   * errors. Meta is handed out when data begins, so after the entry or span of its header. Call on
+   * a fresh parser; it ends the input itself.
+   */
+  scan(source: RandomAccess, chunkSize = 64 * 1024): void {
+    const size = source.size;
+    const meta = this.events.meta;
+    // chunk holds the source's bytes [base, end). The meta bytes [from, pos) have not been handed
+    // out yet: they lie in chunk, or (padding after data that was skipped) have not been read.
+    let chunk = EMPTY;
+    let base = 0;
+    let end = 0;
+    let from = this.pos;
+    while (this.pos < size) {
+      const pos = this.pos;
+      const state = this.state;
+      if (state === DATA) {
+        if (pos > from) meta?.(chunk.subarray(from - base, pos - base));
+        const n = Math.min(this.remaining, size - pos);
+        this.pos = from = pos + n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.startPadding(this.dataSize);
+        continue;
+      }
+      // Padding is read with the header after it, so that both come from one read.
+      const want =
+        state === PADDING ? this.remaining + BLOCK : state === HEADER || state === SPARSE ? BLOCK : 1;
+      if (pos + want > end && end < size) {
+        if (pos <= end) {
+          if (pos > from) meta?.(chunk.subarray(from - base, pos - base));
+          from = pos;
+        }
+        // From a block boundary: headers then lie at multiples of 512 in the read, where the
+        // TypeScript header sum reads them as words with no copy.
+        base = from - (from % BLOCK);
+        chunk = source.read(base, Math.min(Math.max(chunkSize, pos + want - base), size - base));
+        end = base + chunk.length;
+      }
+      if (state === HEADER && pos + BLOCK <= end) {
+        const data = pos + BLOCK;
+        this.pos = data;
+        // The run of meta up to this header's end (usually the padding before it and the header)
+        // is the header's view too: one subarray, where the header sum took one of its own (the
+        // wasm build's sum kernel reads a header at the end of a longer view). After a header
+        // with no data the run grows; such headers get a view of their own.
+        const run = pos - from < BLOCK ? chunk.subarray(from - base, data - base) : undefined;
+        const n = run ? this.onHeader(run, pos - from, false) : this.onHeader(chunk, pos - base, false);
+        if (n < 0) continue;
+        // An entry without extension records or sparse maps: its data, then padding to a block.
+        const next = data + n + padding(n);
+        if (next > size) {
+          // The input ends inside the data or its padding: the general steps say where, as push() does.
+          this.toData(n);
+          continue;
+        }
+        if (n > 0) {
+          meta?.(run ?? chunk.subarray(from - base, data - base));
+          from = data + n;
+        }
+        this.pos = next;
+      } else if (state === PADDING) {
+        // Meta that nothing reads: it joins the run [from, pos).
+        const n = Math.min(this.remaining, end - pos);
+        this.pos = pos + n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.state = HEADER;
+      } else if (state === TRAILER) this.pos = end;
+      else {
+        // Sparse maps, extension records and a partial block at the end: push() hands out their meta.
+        if (pos > from) meta?.(chunk.subarray(from - base, pos - base));
+        const n = Math.min(state === EXTENSION ? this.remaining : BLOCK, end - pos);
+        this.push(chunk.subarray(pos - base, pos - base + n));
+        from = this.pos;
+      }
+    }
+    if (this.pos > from) meta?.(chunk.subarray(from - base, this.pos - base));
+    this.end();
+  }
+
+  /**
+   * The header block at `at` in `buf` (its end is the offset now). Returns the size of the data
+   * of the entry it starts, the entry reported; -1 when something else follows (the end marker,
+   * an extension record or a sparse map: the state says which). `emit`: hand the block out as meta
+   * first (push's own block; scan() hands out runs of meta itself).
+   */
+  private onHeader(buf: Uint8Array, at: number, emit: boolean): number {
+    if (buf[at] === 0 && isZeroBlock(buf, at)) {
       // The end-of-archive marker: everything from here on is kept as opaque trailer bytes.
-      this.events.meta?.(block);
-      this.state = 'trailer';
-      return;
+      if (emit) this.events.meta?.(buf);
+      this.state = TRAILER;
+      return -1;
     }
     let size: number;
     let sparse: boolean;
     if (this.paths) {
-      const header = parseHeader(block);
+      const header = parseHeader(buf, at);
       this.pendingHeader = header;
       size = header.size;
       sparse = header.sparseExtended;
     } else {
-      size = checkHeader(block);
-      sparse = block[156] === 0x53 && sparseExtended(block, headerMagic(block), 0x53);
+      size = checkHeader(buf, at);
+      sparse = buf[at + 156] === 0x53 && sparseExtended(buf, at, headerMagic(buf, at), 0x53);
     }
-    const type = typeflagCode(block);
-    this.events.meta?.(block);
-    if (isExtension(type)) {
+    const type = buf[at + 156] || 0x30; // typeflagCode, without a call
+    if (emit) this.events.meta?.(buf);
+    if (type !== 0x30 && isExtension(type)) {
       this.pendingHeader = undefined;
       if (size > this.limits.maxExtensionBytes)
         throw new DeltaError(
@@ -206,20 +311,24 @@ export class TarParser {
         );
       this.extension = { type: String.fromCharCode(type), buf: new Uint8Array(size), filled: 0 };
       this.remaining = size;
-      this.state = 'extension';
+      this.state = EXTENSION;
       if (size === 0) this.onExtension();
-      return;
+      return -1;
     }
+    if (!sparse) return this.startEntry(type, size);
     this.pendingType = type;
     this.pendingSize = size;
-    if (sparse) this.state = 'sparse';
-    else this.startEntry();
+    this.state = SPARSE;
+    return -1;
   }
 
   private onSparse(): void {
     this.events.meta?.(this.block);
     // Byte 504 of an extended sparse block says whether yet another one follows.
-    if (this.block[504] === 0) this.startEntry();
+    if (this.block[504] !== 0) return;
+    const type = this.pendingType;
+    this.pendingType = -1;
+    this.toData(this.startEntry(type, this.pendingSize));
   }
 
   private onExtension(): void {
@@ -235,25 +344,22 @@ export class TarParser {
       if (ext.type === 'K') this.longLink = s;
       else this.longName = s;
     }
+    this.hasPax = this.pax.size + this.globalPax.size > 0;
     this.startPadding(data.length);
   }
 
-  private startEntry(): void {
-    const type = this.pendingType;
-    this.pendingType = -1;
+  /** Reports the entry whose header said `type` and `size`; returns the size of its data. */
+  private startEntry(type: number, headerSize: number): number {
     // Most entries have no pax record at all: no lookups then.
-    const paxSize =
-      this.pax.size + this.globalPax.size > 0
-        ? (this.pax.get('size') ?? this.globalPax.get('size'))
-        : undefined;
-    let size = this.pendingSize;
+    const paxSize = this.hasPax ? (this.pax.get('size') ?? this.globalPax.get('size')) : undefined;
+    let size = headerSize;
     if (paxSize !== undefined) {
       size = Number(paxSize);
       if (!Number.isSafeInteger(size) || size < 0) throw new DeltaError('DELTA_TAR_INVALID', 'bad pax size');
     }
     // Hard links, symlinks, directories, devices and fifos carry no data even if a size is set
     // (POSIX: the size of a hard link may be ignored); only pax says otherwise, and we follow it.
-    if (paxSize === undefined && noData(type)) size = 0;
+    if (paxSize === undefined && type !== 0x30 && noData(type)) size = 0;
     let entry: TarEntry | undefined;
     if (this.paths) {
       const header = this.pendingHeader as TarHeader;
@@ -266,25 +372,29 @@ export class TarParser {
         dataOffset: this.pos,
         header,
       };
+      this.longName = undefined;
+      this.longLink = undefined;
     }
     // A fresh map only after a pax record (most entries have none: one Map each was garbage).
-    if (this.pax.size > 0) this.pax = new Map();
-    this.longName = undefined;
-    this.longLink = undefined;
+    if (this.hasPax && this.pax.size > 0) {
+      this.pax = new Map();
+      this.hasPax = this.globalPax.size > 0;
+    }
     this.entries++;
     if (entry) this.events.entry?.(entry);
     else this.events.span?.(this.pos, size);
-    this.remaining = size;
-    this.dataSize = size;
-    this.state = size > 0 ? 'data' : 'header';
+    return size;
   }
 
-  private afterData(): void {
-    this.startPadding(this.dataSize);
+  /** The current entry's data of `size` bytes comes next. */
+  private toData(size: number): void {
+    this.remaining = size;
+    this.dataSize = size;
+    this.state = size > 0 ? DATA : HEADER;
   }
 
   private startPadding(size: number): void {
-    this.remaining = (BLOCK - (size % BLOCK)) % BLOCK;
-    this.state = this.remaining ? 'padding' : 'header';
+    this.remaining = padding(size);
+    this.state = this.remaining ? PADDING : HEADER;
   }
 }
