@@ -13,9 +13,9 @@ import {
   OP_GZIP,
   OP_LITERAL,
   OP_REF,
-  readPlainTable,
   type Table,
 } from './table.js';
+import { readPlainTable } from './table-plain.js';
 
 // decodeTable reads tables as encodeTable writes them with its own reader (readPlainTable) and
 // leaves everything else to cbor-x and the generic checks. These tests hold the two to one
