@@ -1,7 +1,8 @@
-// Entry of the `engine-kernels` world: the engine half of the shipped composition
-// (wasm/compose.mjs). SHA-256 comes from the `hash` import, which the composition wires to the
-// C kernel running inside this component (wasm/kernels/adapter.c): nothing is borrowed from the
-// host; bspatch runs there too (the `bspatch` kernel). A digest resets its context, so contexts
+// Entry of the `engine-kernels` world: the engine half of the composed components
+// (wasm/compose.mjs). SHA-256 comes from the `hash` import: in the shipped qjs-kernels the
+// composition wires it to the C kernel running inside this component (wasm/kernels/adapter.c), so
+// nothing is borrowed from the host; in qjs-kernels-hosted-hash it is the host's. bspatch, zstd,
+// gzip and the tar sum are kernels inside either way. A digest resets its context, so contexts
 // are pooled instead of made per file.
 import hash from 'aloft:engine/hash@0.1.0';
 import kernels from 'aloft:engine/kernels@0.1.0';
