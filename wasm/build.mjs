@@ -175,6 +175,14 @@ const kernelTarSum = kernelModule(
   'wasm/src/tar-header-sum.ts',
 );
 
+/** qjs-kernels: delta/core/tar's `./walk-plain.js` -> wasm/src/tar-walk.ts, over the `tar-walk` kernel. */
+const kernelTarWalk = kernelModule(
+  'aloft-kernel-tar-walk',
+  ['./walk-plain.js'],
+  'delta/core/tar',
+  'wasm/src/tar-walk.ts',
+);
+
 async function bundle(engine) {
   const { rolldown } = await import('rolldown');
   const bundler = await rolldown({
@@ -186,7 +194,7 @@ async function bundle(engine) {
     treeshake: true,
     plugins: [
       decodeOnlyCbor,
-      ...(VARIANTS[engine].kernels ? [kernelZstd, kernelDeflate, kernelTarSum] : []),
+      ...(VARIANTS[engine].kernels ? [kernelZstd, kernelDeflate, kernelTarSum, kernelTarWalk] : []),
       ...(VARIANTS[engine].runtime === 'starlingmonkey' ? [namedWitImports] : []),
     ],
     // WIT imports are provided by the component runtime, not bundled.

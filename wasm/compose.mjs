@@ -139,6 +139,7 @@ export const KERNEL_FUNCTIONS = [
   { iface: HASH, func: '[method]sha256.digest', module: 'adapter', export: 'sha256-digest' },
   { iface: HASH, func: '[resource-drop]sha256', module: 'adapter', export: 'sha256-drop' },
   { iface: KERNELS, func: 'tar-header-sum', module: 'adapter', export: 'tar-header-sum' },
+  { iface: KERNELS, func: 'tar-walk', module: 'adapter', export: 'tar-walk' },
   { iface: KERNELS, func: '[constructor]zstd', module: 'zstd', export: 'zstd-new' },
   { iface: KERNELS, func: '[method]zstd.reset', module: 'zstd', export: 'zstd-reset' },
   { iface: KERNELS, func: '[method]zstd.block', module: 'zstd', export: 'zstd-block' },

@@ -351,7 +351,14 @@ function passiveLength(bytes) {
 
 /** The in-engine adapter's core module (adapter.c + sha256.c + the gzip codec). */
 export async function compileAdapter() {
-  const bytes = clang(ADAPTER_FLAGS, ['adapter.c', 'sha256.c', 'bspatch.c', 'tar-sum.c', ...DEFLATE_SOURCES]);
+  const bytes = clang(ADAPTER_FLAGS, [
+    'adapter.c',
+    'sha256.c',
+    'bspatch.c',
+    'tar-sum.c',
+    'tar-walk.c',
+    ...DEFLATE_SOURCES,
+  ]);
   await assertSharesMemorySafely(bytes);
   return bytes;
 }

@@ -136,6 +136,12 @@ void bspatch_dtor(int32_t rep) {
   __builtin_trap();
 }
 
+EXPORT(KERNELS "#tar-walk")
+void *tar_walk(uint8_t *ptr, uint32_t len, uint32_t at, uint32_t limit) {
+  (void)ptr, (void)len, (void)at, (void)limit;
+  __builtin_trap();
+}
+
 EXPORT(KERNELS "#tar-header-sum")
 uint32_t tar_header_sum(uint8_t *ptr, uint32_t len) {
   (void)ptr, (void)len;

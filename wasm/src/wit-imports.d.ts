@@ -17,6 +17,7 @@ declare module 'aloft:engine/hash@0.1.0' {
 declare module 'aloft:engine/kernels@0.1.0' {
   const kernels: {
     tarHeaderSum(block: Uint8Array): number;
+    tarWalk(buf: Uint8Array, at: number, limit: number): ArrayLike<number>;
     /** The `zstd` resource: `block` throws the error code of its result's err. */
     Zstd: new (
       capacity: number,

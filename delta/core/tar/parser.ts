@@ -16,6 +16,7 @@ import {
   sparseExtended,
   type TarHeader,
 } from './header.js';
+import { walkPlain } from './walk-plain.js';
 
 export interface TarEntry {
   /** Path after pax `path`, GNU long name or ustar prefix; a matching key only. */
@@ -234,6 +235,25 @@ export class TarParser {
         base = from - (from % BLOCK);
         chunk = source.read(base, Math.min(Math.max(chunkSize, pos + want - base), size - base));
         end = base + chunk.length;
+      }
+      if (state === HEADER && pos + BLOCK <= end && !this.paths && !this.hasPax) {
+        // A run of plain entries in one step (walk-plain.ts; the wasm build's is a kernel): what
+        // the single-header steps below would do for each, without their interpreted steps.
+        const w = walkPlain(chunk, pos - base, size - base);
+        if (base + w[0] > pos) {
+          for (let i = 1; i < w.length; i += 2) {
+            const data = base + w[i];
+            const n = w[i + 1];
+            this.entries++;
+            this.events.span?.(data, n);
+            if (n > 0) {
+              meta?.(chunk.subarray(from - base, data - base));
+              from = data + n;
+            }
+          }
+          this.pos = base + w[0];
+          continue;
+        }
       }
       if (state === HEADER && pos + BLOCK <= end) {
         const data = pos + BLOCK;
