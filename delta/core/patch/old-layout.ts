@@ -31,8 +31,8 @@ export function readOldLayout(old: RandomAccess, kind: PatchHead['kind'], metaSi
 
 /**
  * The scan reads 64 KiB or more where headers lie and skips the data; it copies what it keeps
- * before its next read, so one reused buffer serves every read. (Fresh arrays were 64 KiB of garbage per file: 18 MB
- * for libc6's 285 files, which V8 frees only when it gets round to it.)
+ * before its next read, so one reused buffer serves every read. (Fresh arrays were 64 KiB of
+ * garbage per file: 18 MB for libc6's 285 files, which V8 frees only when it gets round to it.)
  */
 function reusingReads(source: RandomAccess): RandomAccess {
   let buf = new Uint8Array(0);
