@@ -1,10 +1,12 @@
 // The `io` import as delta/core's ports, batched. Every call across the component boundary costs
-// tens of microseconds in a JS host (jco's glue) and copies its bytes twice (into the component's
-// memory, then into a QuickJS array), and the core reads and writes in pieces of at most 64 KiB:
-// forward reads are served from a read-ahead window that starts at 256 KiB (larger windows fetch
-// bytes a bsdiff'd file never uses) and doubles, up to 2 MiB, while the reads run on without a gap
-// (an unchanged file copied through); output leaves in pieces of up to 1 MiB. Reads hand out views
-// (`views`), so delta/core keeps pages of OLD for bspatch as views instead of copying blocks.
+// microseconds of glue in a JS host and copies its bytes twice (into the component's memory, then
+// into a QuickJS array), and the core reads in pieces of 64 KiB and less (up to 1 MiB when it
+// copies an unchanged file through) and writes pieces as small as a tar header: forward reads are
+// served from a read-ahead window that starts at 256 KiB (larger windows fetch bytes a bsdiff'd
+// file never uses) and doubles, up to 2 MiB, while the reads run on without a gap (an unchanged
+// file copied through); small output pieces leave in batches of up to 1 MiB, large ones as they
+// come. Reads hand out views (`views`), so delta/core keeps pages of OLD for bspatch as views
+// instead of copying blocks.
 import io from 'aloft:engine/io@0.1.0';
 import type { RandomAccess } from './delta-core.js';
 
@@ -13,6 +15,8 @@ export type Blob = 'old' | 'patch';
 const WINDOW = 1 << 18;
 const MAX_WINDOW = 1 << 21;
 const BATCH = 1 << 20;
+/** Pieces from this size on skip the batch. */
+const DIRECT = 1 << 16;
 /** A read this far past the previous one still counts as going forward (a tar header skipped). */
 const SKIP = 1 << 16;
 
@@ -45,7 +49,10 @@ export function hostBlob(blob: Blob, size: number): RandomAccess {
   };
 }
 
-/** The output sink: chunks are copied into a 1 MiB batch that leaves when full and at flush(). */
+/**
+ * The output sink: pieces under 64 KiB are copied into a 1 MiB batch that leaves when full and at
+ * flush(); larger ones leave as they come.
+ */
 export function hostSink(): { sink: (chunk: Uint8Array) => void; flush: () => void } {
   const batch = new Uint8Array(BATCH);
   let used = 0;
@@ -55,12 +62,16 @@ export function hostSink(): { sink: (chunk: Uint8Array) => void; flush: () => vo
   };
   return {
     sink(chunk) {
-      if (used + chunk.length > batch.length) flush();
-      if (chunk.length >= batch.length) io.write(chunk);
-      else {
-        batch.set(chunk, used);
-        used += chunk.length;
+      // A large piece leaves as it is: io.write copies it into the call anyway (the batch would be
+      // a second copy of each of its bytes), and at this size the call costs little beside the copy.
+      if (chunk.length >= DIRECT) {
+        flush();
+        io.write(chunk);
+        return;
       }
+      if (used + chunk.length > batch.length) flush();
+      batch.set(chunk, used);
+      used += chunk.length;
     },
     flush,
   };

@@ -44,6 +44,7 @@ export interface ApplyInput {
 }
 
 const COPY_CHUNK = 1 << 16;
+const VIEW_CHUNK = 1 << 20;
 const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
 
 export function applyPatch(input: ApplyInput): void {
@@ -163,9 +164,11 @@ export function applyPatch(input: ApplyInput): void {
     emitMeta(item.metaBefore);
     if (item.op === OP_REF) {
       const r = layout.regions[item.oldIndex];
-      for (let o = 0; o < r.size; o += COPY_CHUNK) {
-        const n = Math.min(COPY_CHUNK, r.size - o);
-        // A source of views hands out its window: emit copies it once (staged) or not at all.
+      // A source of views hands out its window, in pieces of up to 1 MiB: `out` copies a small
+      // one once (staged) and passes a large one on as it is.
+      const step = old.views ? VIEW_CHUNK : COPY_CHUNK;
+      for (let o = 0; o < r.size; o += step) {
+        const n = Math.min(step, r.size - o);
         if (old.views) emit(old.read(r.offset + o, n));
         else {
           const chunk = copyBuf.subarray(0, n);
