@@ -3,7 +3,7 @@
 // each format, and on headers mutated in every field the walk reads (checksum, size, type, the
 // first byte) and cut at every limit.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { walkPlain } from '../delta/core/tar/walk-plain.js';
+import { type PlainWalk, walkPlain } from '../delta/core/tar/walk-plain.js';
 import { gnuTarBytes, noise } from '../delta/node/testing/fixtures.js';
 import { compileAdapter } from './kernels.mjs';
 import { type Adapter, instantiateAdapter } from './testing/adapter.js';
@@ -20,20 +20,36 @@ beforeAll(async () => {
 });
 
 /** The kernel's walk of `buf` from `at`, as walkPlain returns it. */
-function kernelWalk(buf: Uint8Array, at: number, limit: number): number[] {
+function kernelWalk(buf: Uint8Array, at: number, limit: number, metaFrom: number): PlainWalk {
   top = AT + buf.length + 64;
   new Uint8Array(k.memory.buffer, AT, buf.length).set(buf);
   const ret = top;
-  top += 8;
-  k['tar-walk'](AT, buf.length, at, limit, ret);
-  const [ptr, len] = new Uint32Array(k.memory.buffer, ret, 2);
-  return [...new Uint32Array(k.memory.buffer, ptr, len)];
+  top += 16;
+  k['tar-walk'](AT, buf.length, at, limit, metaFrom, ret);
+  const [spans, n, meta, m] = new Uint32Array(k.memory.buffer, ret, 4);
+  return {
+    spans: [...new Uint32Array(k.memory.buffer, spans, n)],
+    meta: new Uint8Array(k.memory.buffer, meta, m).slice(),
+  };
 }
 
-const same = (buf: Uint8Array, at: number, limit: number) => {
-  const want = Array.from(walkPlain(buf, at, limit));
-  expect(kernelWalk(buf, at, limit)).toEqual(want);
-  return want;
+/** Both walks, from `at` with the meta from `metaFrom` (default: a block before, when there is one). */
+const same = (buf: Uint8Array, at: number, limit: number, metaFrom = Math.max(0, at - 512)) => {
+  const want = walkPlain(buf, at, limit, metaFrom);
+  const got = kernelWalk(buf, at, limit, metaFrom);
+  const spans = Array.from(want.spans);
+  expect(got.spans).toEqual(spans);
+  expect(got.meta).toEqual(want.meta);
+  // The meta is every byte from metaFrom to the last data start that is not data.
+  let gap = 0;
+  let from = metaFrom;
+  for (let i = 1; i < spans.length; i += 2)
+    if (spans[i + 1] > 0) {
+      gap += spans[i] - from;
+      from = spans[i] + spans[i + 1];
+    }
+  expect(want.meta.length).toBe(gap);
+  return spans;
 };
 
 const tree = {

@@ -137,8 +137,8 @@ void bspatch_dtor(int32_t rep) {
 }
 
 EXPORT(KERNELS "#tar-walk")
-void *tar_walk(uint8_t *ptr, uint32_t len, uint32_t at, uint32_t limit) {
-  (void)ptr, (void)len, (void)at, (void)limit;
+void *tar_walk(uint8_t *ptr, uint32_t len, uint32_t at, uint32_t limit, uint32_t meta_from) {
+  (void)ptr, (void)len, (void)at, (void)limit, (void)meta_from;
   __builtin_trap();
 }
 

@@ -55,13 +55,17 @@ static inline int special(uint8_t t) {
 }
 
 /*
- * One walk from `at`; with `out`, each entry's (data offset, size) is written from out[1]. Returns
- * the entry count in the low 32 bits and the end in the high 32 (no out-parameters: a local whose
- * address is taken would need a stack).
+ * One walk from `at`. With `out`, each entry's (data offset, size) is written from out[1], and with
+ * `meta`, the bytes from `meta_from` to the last data start, data left out. Returns the entry count
+ * in the low 32 bits and the end in the high 32 (no out-parameters: a local whose address is taken
+ * would need a stack); `meta_bytes` is counted by walk_meta_bytes, the same walk without output.
  */
-static inline uint64_t walk(const uint8_t *buf, uint32_t len, uint32_t at, uint32_t limit, uint32_t *out) {
+static inline uint64_t walk(const uint8_t *buf, uint32_t len, uint32_t at, uint32_t limit, uint32_t *out,
+                            uint8_t *meta, uint32_t meta_from) {
   uint32_t p = at;
   uint32_t n = 0;
+  uint32_t from = meta_from;
+  uint32_t m = 0;
   while ((uint64_t)p + BLOCK <= len && buf[p] != 0) {
     const uint8_t *h = buf + p;
     int64_t stored = stored_sum(h);
@@ -78,22 +82,35 @@ static inline uint64_t walk(const uint8_t *buf, uint32_t len, uint32_t at, uint3
       out[1 + 2 * n] = (uint32_t)data;
       out[2 + 2 * n] = (uint32_t)size;
     }
+    if (size > 0) {
+      uint32_t gap = (uint32_t)data - from;
+      if (meta) __builtin_memcpy(meta + m, buf + from, gap);
+      m += gap;
+      from = (uint32_t)(data + size);
+    }
     n++;
     p = (uint32_t)next;
   }
-  return ((uint64_t)p << 32) | n;
+  return out ? ((uint64_t)p << 32) | n : ((uint64_t)m << 32) | n;
 }
 
 /*
- * kernels.tar-walk: (list<u8>, at: u32, limit: u32) -> list<u32>, [end, data offset, size, ...]
- * as walk-plain.ts returns. Walked twice, the first time to count: the list is allocated at its
- * exact size (the engine frees it by that size after lifting it).
+ * kernels.tar-walk: (list<u8>, at, limit, meta-from) -> tar-walked { spans: list<u32>, meta:
+ * list<u8> }, as walk-plain.ts returns them. Walked twice, the first time to count: each list is
+ * allocated at its exact size (the engine frees it by that size after lifting it); an empty meta
+ * gets no allocation (any aligned pointer will do for an empty list).
  */
 __attribute__((export_name("tar-walk"))) void tar_walk(const uint8_t *buf, uint32_t len, uint32_t at,
-                                                          uint32_t limit, uint32_t *retptr) {
-  uint32_t n = (uint32_t)walk(buf, len, at, limit, 0);
+                                                          uint32_t limit, uint32_t meta_from,
+                                                          uint32_t *retptr) {
+  uint64_t counted = walk(buf, len, at, limit, 0, 0, meta_from);
+  uint32_t n = (uint32_t)counted;
+  uint32_t meta_bytes = (uint32_t)(counted >> 32);
   uint32_t *out = cabi_realloc(0, 0, 4, 4 * (1 + 2 * (size_t)n));
-  out[0] = (uint32_t)(walk(buf, len, at, limit, out) >> 32);
+  uint8_t *meta = meta_bytes ? cabi_realloc(0, 0, 1, meta_bytes) : 0;
+  out[0] = (uint32_t)(walk(buf, len, at, limit, out, meta, meta_from) >> 32);
   retptr[0] = (uint32_t)(uintptr_t)out;
   retptr[1] = 1 + 2 * n;
+  retptr[2] = meta ? (uint32_t)(uintptr_t)meta : 1;
+  retptr[3] = meta_bytes;
 }

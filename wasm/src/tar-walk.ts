@@ -3,6 +3,8 @@
 // instead of the parser's interpreted steps per header.
 import kernels from 'aloft:engine/kernels@0.1.0';
 
+import type { PlainWalk } from '../../delta/core/tar/walk-plain.js';
+
 /** See delta/core/tar/walk-plain.ts. */
-export const walkPlain = (buf: Uint8Array, at: number, limit: number): ArrayLike<number> =>
-  kernels.tarWalk(buf, at, Math.min(limit, 0xffffffff));
+export const walkPlain = (buf: Uint8Array, at: number, limit: number, metaFrom: number): PlainWalk =>
+  kernels.tarWalk(buf, at, Math.min(limit, 0xffffffff), metaFrom);

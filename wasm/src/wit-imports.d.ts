@@ -17,7 +17,12 @@ declare module 'aloft:engine/hash@0.1.0' {
 declare module 'aloft:engine/kernels@0.1.0' {
   const kernels: {
     tarHeaderSum(block: Uint8Array): number;
-    tarWalk(buf: Uint8Array, at: number, limit: number): ArrayLike<number>;
+    tarWalk(
+      buf: Uint8Array,
+      at: number,
+      limit: number,
+      metaFrom: number,
+    ): { spans: ArrayLike<number>; meta: Uint8Array };
     /** The `zstd` resource: `block` throws the error code of its result's err. */
     Zstd: new (
       capacity: number,

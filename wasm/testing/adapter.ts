@@ -21,7 +21,7 @@ export interface Adapter {
   'sha256-update'(self: number, ptr: number, len: number): void;
   'sha256-digest'(self: number, retptr: number): void;
   'tar-header-sum'(ptr: number, len: number): number;
-  'tar-walk'(ptr: number, len: number, at: number, limit: number, retptr: number): void;
+  'tar-walk'(ptr: number, len: number, at: number, limit: number, metaFrom: number, retptr: number): void;
 }
 
 /** Instantiates the adapter on a fresh memory of `pages` 64 KiB pages; `alloc` is its cabi_realloc. */

@@ -239,19 +239,20 @@ export class TarParser {
       if (state === HEADER && pos + BLOCK <= end && !this.paths && !this.hasPax) {
         // A run of plain entries in one step (walk-plain.ts; the wasm build's is a kernel): what
         // the single-header steps below would do for each, without their interpreted steps.
-        const w = walkPlain(chunk, pos - base, size - base);
-        if (base + w[0] > pos) {
-          for (let i = 1; i < w.length; i += 2) {
-            const data = base + w[i];
-            const n = w[i + 1];
+        const w = walkPlain(chunk, pos - base, size - base, from - base);
+        const s = w.spans;
+        if (base + s[0] > pos) {
+          // The meta up to the last data walked, in one piece (before the spans: nothing reads
+          // the order of the two kinds of event).
+          if (w.meta.length > 0) meta?.(w.meta);
+          for (let i = 1; i < s.length; i += 2) {
+            const data = base + s[i];
+            const n = s[i + 1];
             this.entries++;
             this.events.span?.(data, n);
-            if (n > 0) {
-              meta?.(chunk.subarray(from - base, data - base));
-              from = data + n;
-            }
+            if (n > 0) from = data + n;
           }
-          this.pos = base + w[0];
+          this.pos = base + s[0];
           continue;
         }
       }

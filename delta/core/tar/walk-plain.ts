@@ -49,16 +49,28 @@ function plainSize(b: Uint8Array, p: number): number {
 const isSpecial = (t: number) =>
   t === 0x78 || t === 0x67 || t === 0x4c || t === 0x4b || t === 0x4e || t === 0x53;
 
+/** A walk's result: see walkPlain. */
+export interface PlainWalk {
+  /** [end, data offset, size, ...]: offsets from the start of the buffer walked. */
+  readonly spans: ArrayLike<number>;
+  /** The meta bytes from `metaFrom` to the last data walked, data left out, in one piece. */
+  readonly meta: Uint8Array;
+}
+
 /**
  * Walks the plain entries whose headers start at `at` in `buf` (`at` on a header). `limit`: how
- * far the archive reaches, counted from the start of `buf`. Returns [end, data offset, size, ...]:
- * `end` where the walk stopped (after the last entry's data and padding; `at` when the first
- * header is not plain), then each entry's data offset (from the start of `buf`) and data size,
- * 0 for the types that carry none ('1'..'6').
+ * far the archive reaches, counted from the start of `buf`. `spans` holds [end, data offset,
+ * size, ...]: `end` where the walk stopped (after the last entry's data and padding; `at` when the
+ * first header is not plain), then each entry's data offset (from the start of `buf`) and data
+ * size, 0 for the types that carry none ('1'..'6'). `meta`: the bytes from `metaFrom` (at or
+ * before `at`: meta not yet handed out) up to the start of the last entry's data that has any,
+ * without the data between, so that a caller gathers a read's meta in one copy, not one per entry.
  */
-export function walkPlain(buf: Uint8Array, at: number, limit: number): ArrayLike<number> {
-  const out = [at];
+export function walkPlain(buf: Uint8Array, at: number, limit: number, metaFrom: number): PlainWalk {
+  const spans = [at];
   let p = at;
+  let metaBytes = 0;
+  let from = metaFrom;
   while (p + BLOCK <= buf.length && buf[p] !== 0) {
     const stored = plainStoredSum(buf, p);
     if (stored < 0 || headerSum(buf, p) !== stored) break;
@@ -71,9 +83,22 @@ export function walkPlain(buf: Uint8Array, at: number, limit: number): ArrayLike
     const next = data + size + ((BLOCK - (size % BLOCK)) % BLOCK);
     // Offsets travel as u32 in the kernel's list: a walk stops short of 4 GiB into a read.
     if (next > limit || next > 0xffffffff) break;
-    out.push(data, size);
+    spans.push(data, size);
+    if (size > 0) {
+      metaBytes += data - from;
+      from = data + size;
+    }
     p = next;
   }
-  out[0] = p;
-  return out;
+  spans[0] = p;
+  const meta = new Uint8Array(metaBytes);
+  from = metaFrom;
+  let o = 0;
+  for (let i = 1; i < spans.length; i += 2) {
+    if (spans[i + 1] === 0) continue;
+    meta.set(buf.subarray(from, spans[i]), o);
+    o += spans[i] - from;
+    from = spans[i] + spans[i + 1];
+  }
+  return { spans, meta };
 }
