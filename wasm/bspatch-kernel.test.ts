@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BsdiffControl } from '../delta/core/bsdiff/index.js';
+import { referenceBspatch } from '../delta/core/bsdiff/testing/reference-patch.js';
 import { FORMAT_VERSION } from '../delta/core/patch/format.js';
 import { OP_BSDIFF } from '../delta/core/patch/table.js';
 import { noise } from '../delta/node/testing/fixtures.js';
@@ -30,7 +31,8 @@ function entry(
   hostile = false,
 ) {
   const ctrl = list instanceof Uint8Array ? list : controls(list);
-  const nw = hostile || list instanceof Uint8Array ? new Uint8Array(size) : rebuild(list, diff, extra);
+  const nw =
+    hostile || list instanceof Uint8Array ? new Uint8Array(size) : referenceBspatch(old, list, diff, extra);
   const t = table({
     meta: { op: 'literal', size: 0 },
     items: [
@@ -54,20 +56,6 @@ function entry(
     oldLayout: { size: old.length, regions: 1, metaSize: 0 },
   };
   return { patch: assemble(head, { table: t, ctrl, diff, extra }), nw };
-}
-
-/** bspatch by the book, for the expected bytes. */
-function rebuild(list: BsdiffControl[], diff: Uint8Array, extra: Uint8Array): Uint8Array {
-  const out: number[] = [];
-  let o = 0;
-  let d = 0;
-  let e = 0;
-  for (const c of list) {
-    for (let i = 0; i < c.add; i++) out.push((diff[d++] + old[o + i]) & 255);
-    for (let i = 0; i < c.copy; i++) out.push(extra[e++]);
-    o += c.add + c.seek;
-  }
-  return Uint8Array.from(out);
 }
 
 function inComponent(patch: Uint8Array): Buffer {

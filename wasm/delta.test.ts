@@ -10,13 +10,16 @@ import { appLayers, type LayerPair, scratch } from './testing/layers.js';
 
 // Conformance: the component's apply must rebuild exactly the bytes the Node path
 // (delta/node applyPatchFile) writes, from real patches made by the Node path, and fail with the
-// same error codes on bad input.
+// same error codes on bad input: every variant, the shipped qjs-kernels and qjs-kernels-hosted-hash
+// (the same composition, SHA-256 from the host's `hash` import) among them.
 
 const tmp = scratch();
 let engine: DeltaEngine;
 let hostedHash: DeltaEngine;
 let kernels: DeltaEngine;
 let kernelsComponent: LoadedComponent;
+let kernelsHosted: DeltaEngine;
+let kernelsHostedComponent: LoadedComponent;
 const pairs: LayerPair[] = [];
 
 beforeAll(async () => {
@@ -24,6 +27,8 @@ beforeAll(async () => {
   hostedHash = componentDelta(await loadComponent('qjs-hosted-hash'));
   kernelsComponent = await loadComponent('qjs-kernels');
   kernels = componentDelta(kernelsComponent);
+  kernelsHostedComponent = await loadComponent('qjs-kernels-hosted-hash');
+  kernelsHosted = componentDelta(kernelsHostedComponent);
   pairs.push(appLayers(tmp.dir, 'tools', ['/usr/bin'], 1_200_000));
   pairs.push(appLayers(tmp.dir, 'js', ['node_modules/fzstd', 'node_modules/cbor-x/dist'], 800_000));
   // A plain file pair: two different real binaries, one bsdiff.
@@ -81,12 +86,15 @@ describe('component apply-patch equals the Node path', () => {
 
     // The engine-hosted-hash world (SHA-256 lent by the host) rebuilds the same bytes.
     expect(Buffer.compare(applyInComponent(old, patch, hostedHash).out, nodeOut)).toBe(0);
-    // So does the composition with the C kernels inside (SHA-256 and bspatch's add in wasm).
-    const k = applyInComponent(old, patch, kernels);
-    expect(Buffer.compare(k.out, nodeOut)).toBe(0);
-    expect(k.digest.sha256).toBe(got.digest.sha256);
-    if (nodeOut.length > 1 << 20) expect(k.chunks).toBeGreaterThan(1);
-    if (patch.length > 1 << 20) expect(Math.max(...k.reads)).toBeLessThan(patch.length);
+    // So do the compositions with the C kernels inside, SHA-256 the kernel's or the host's (its
+    // small updates gathered, its pooled contexts reused after a digest: the js pair's many files).
+    for (const using of [kernels, kernelsHosted]) {
+      const k = applyInComponent(old, patch, using);
+      expect(Buffer.compare(k.out, nodeOut)).toBe(0);
+      expect(k.digest.sha256).toBe(got.digest.sha256);
+      if (nodeOut.length > 1 << 20) expect(k.chunks).toBeGreaterThan(1);
+      if (patch.length > 1 << 20) expect(Math.max(...k.reads)).toBeLessThan(patch.length);
+    }
   });
 
   it('inspect-patch reports what decodeHead reads', () => {
@@ -107,10 +115,10 @@ describe('component apply-patch equals the Node path', () => {
 });
 
 describe('component apply-patch fails like the Node path', () => {
-  it.each(['qjs', 'qjs-kernels'])(
+  it.each(['qjs', 'qjs-kernels', 'qjs-kernels-hosted-hash'])(
     '%s: rejects a truncated, a corrupted and a foreign patch with delta/core codes',
     (kind) => {
-      const using = kind === 'qjs' ? engine : kernels;
+      const using = { qjs: engine, 'qjs-kernels': kernels }[kind] ?? kernelsHosted;
       const old = readFileSync(pairs[0].oldPath);
       const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
       expect(codeOf(() => applyInComponent(old, patch.subarray(0, patch.length - 10), using))).toBe(
@@ -123,7 +131,8 @@ describe('component apply-patch fails like the Node path', () => {
       flipped[flipped.length - 100] ^= 0xff;
       const code = codeOf(() => applyInComponent(old, flipped, using));
       expect(['DELTA_PATCH_INVALID', 'DELTA_OUTPUT_MISMATCH', 'DELTA_DECOMPRESS']).toContain(code);
-      // A failed apply leaves the kernels' engine usable: the next apply is exact again.
+      // A failed apply leaves the kernels' engine usable (hash contexts abandoned mid-file): the
+      // next apply is exact again.
       expect(Buffer.compare(applyInComponent(old, patch, using).out, readFileSync(pairs[0].newPath))).toBe(0);
     },
   );
@@ -133,6 +142,7 @@ describe('component apply-patch fails like the Node path', () => {
     const wrong = readFileSync(pairs[1].oldPath);
     expect(codeOf(() => applyInComponent(wrong, patch))).toBe('DELTA_SOURCE_MISMATCH');
     expect(codeOf(() => applyInComponent(wrong, patch, kernels))).toBe('DELTA_SOURCE_MISMATCH');
+    expect(codeOf(() => applyInComponent(wrong, patch, kernelsHosted))).toBe('DELTA_SOURCE_MISMATCH');
   });
 
   it('surfaces errors as ComponentDeltaError', () => {
@@ -147,14 +157,42 @@ describe('component apply-patch fails like the Node path', () => {
   });
 });
 
-describe('the composed component (qjs-kernels)', () => {
-  it('imports only io: the kernels are inside, not borrowed from the host', async () => {
-    expect(kernelsComponent.imports).toEqual(['aloft:engine/io']);
+describe('the composed components', () => {
+  it.each([
+    ['qjs-kernels', ['io']],
+    ['qjs-kernels-hosted-hash', ['hash', 'io']],
+  ])('%s imports only %j: every kernel but a borrowed hash is inside', async (kind, names) => {
+    const c = kind === 'qjs-kernels' ? kernelsComponent : kernelsHostedComponent;
+    expect([...c.imports].sort()).toEqual(names.map((n) => `aloft:engine/${n}`));
     const { componentWit } = await import('@bytecodealliance/jco');
-    const wit = await componentWit(readFileSync(kernelsComponent.wasmPath));
+    const wit = await componentWit(readFileSync(c.wasmPath));
     const imports = wit.split('\n').filter((l) => /^\s*import /.test(l));
-    expect(imports.map((l) => l.trim())).toEqual(['import aloft:engine/io@0.1.0;']);
+    expect(imports.map((l) => l.trim()).sort()).toEqual(names.map((n) => `import aloft:engine/${n}@0.1.0;`));
     expect(wit).toContain('export aloft:engine/delta@0.1.0;');
     expect(wit).toContain('export aloft:engine/policy@0.1.0;');
+  });
+
+  it("calls its host imports without jco's task bookkeeping (wasm/jco-glue.ts found every shape)", () => {
+    expect([...kernelsHostedComponent.leanImports].sort()).toEqual([
+      'aloft:engine/hash@0.1.0#digest',
+      'aloft:engine/hash@0.1.0#update',
+      'aloft:engine/io@0.1.0#read',
+      'aloft:engine/io@0.1.0#write',
+    ]);
+  });
+
+  it("a host import's error reaches the caller, and the next apply is exact", () => {
+    const old = readFileSync(pairs[0].oldPath);
+    const patch = readFileSync(join(tmp.dir, 'tools.aloft'));
+    const failing = {
+      size: old.length,
+      read: () => {
+        throw new Error('disk gone');
+      },
+    };
+    expect(() => kernelsHosted.apply(failing, bytesOf(patch), () => {})).toThrow(/disk gone/);
+    expect(
+      Buffer.compare(applyInComponent(old, patch, kernelsHosted).out, readFileSync(pairs[0].newPath)),
+    ).toBe(0);
   });
 });

@@ -14,29 +14,30 @@ __attribute__((import_module("env"), import_name("cabi_realloc"))) void *cabi_re
 
 static inline int is_end(uint8_t c) { return c == 0 || c == 0x20; }
 
-/* The checksum field (148..155) when it is six digits and an end, else -1. */
-static inline int64_t stored_sum(const uint8_t *h) {
+/* The n octal digits at h[o], or -1 when a byte is not one. */
+static inline int64_t octal(const uint8_t *h, int o, int n) {
   int64_t v = 0;
-  for (int i = 0; i < 6; i++) {
-    uint32_t d = h[148 + i] ^ 0x30u;
+  for (int i = 0; i < n; i++) {
+    uint32_t d = h[o + i] ^ 0x30u;
     if (d > 7) return -1;
     v = v * 8 + d;
   }
-  return is_end(h[154]) ? v : -1;
+  return v;
 }
 
-/* The size field (124..135) when it is ten digits and an end, or eleven and an end; else -1. */
+/* The checksum field (148..155) when it is six digits and an end, else -1 (plainStoredSum). */
+static inline int64_t stored_sum(const uint8_t *h) {
+  int64_t v = octal(h, 148, 6);
+  return v >= 0 && is_end(h[154]) ? v : -1;
+}
+
+/* The size field (124..135): ten digits and an end, or eleven and an end, under 2^32; else -1. */
 static inline int64_t plain_size(const uint8_t *h) {
-  int64_t v = 0;
-  for (int i = 0; i < 10; i++) {
-    uint32_t d = h[124 + i] ^ 0x30u;
-    if (d > 7) return -1;
-    v = v * 8 + d;
-  }
-  uint8_t c10 = h[134];
-  if (is_end(c10)) return v;
-  if ((c10 ^ 0x30u) < 8 && is_end(h[135])) {
-    v = v * 8 + (c10 ^ 0x30u);
+  int64_t v = octal(h, 124, 10);
+  if (v < 0) return -1;
+  if (is_end(h[134])) return v;
+  if ((h[134] ^ 0x30u) < 8 && is_end(h[135])) {
+    v = v * 8 + (h[134] ^ 0x30u);
     return v < ((int64_t)1 << 32) ? v : -1;
   }
   return -1;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { xorshift } from '../bsdiff/testing/random.js';
 import { isDeltaError } from '../errors.js';
 import { cbor } from './format.js';
 import {
@@ -25,19 +26,19 @@ import { readPlainTable } from './table-plain.js';
 const encode = (t: Table) => new Uint8Array(encodeTable(t));
 const encodeRaw = (v: unknown) => new Uint8Array(cbor.encode(v));
 
+/** Seeded integers below n (the project's xorshift, so a failure replays). */
+const below = (seed: number) => {
+  const next = xorshift(seed);
+  return (n: number) => next() % n;
+};
+
 const digest = (seed: number) => Uint8Array.from({ length: 8 }, (_, i) => (seed * 31 + i * 7) & 0xff);
 
 /** Values at every CBOR integer width, and past 32 bits (which cbor-x writes as float64). */
 const WIDTHS = [0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3, 2 ** 53 - 1];
 
 function sampleTable(rows: number, regions: number, seed = 1): Table {
-  let x = seed;
-  const rnd = (n: number) => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) % n;
-  };
+  const rnd = below(seed);
   const size = () => (rnd(4) === 0 ? WIDTHS[rnd(WIDTHS.length)] : rnd(5000));
   // Old indexes jump back and forth, so relative indexes take every integer width, negative too.
   const index = () => (rnd(3) === 0 ? rnd(regions) : Math.min(regions - 1, rnd(regions)));
@@ -175,13 +176,7 @@ describe('entry table: the plain reader', () => {
   });
 
   it('answers 4000 mutated tables exactly as the generic decoder does', () => {
-    let x = 2024;
-    const rnd = (n: number) => {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      return (x >>> 0) % n;
-    };
+    const rnd = below(2024);
     const tables = [1, 2, 3, 4].map((s) => encode(sampleTable(30, 60, s)));
     let refused = 0;
     for (let i = 0; i < 4000; i++) {

@@ -75,6 +75,12 @@ const isEnd = (c: number) => c === 0 || c === 0x20;
 
 /** The size field (124..135). */
 export function readSize(b: Uint8Array, at: number): number {
+  const v = plainSize(b, at);
+  return v >= 0 ? v : readNumber(b, at + 124, 12, at);
+}
+
+/** The size field in the writers' shapes (ten or eleven digits and an end); -1 for any other. */
+export function plainSize(b: Uint8Array, at: number): number {
   const o = at + 124;
   const d0 = b[o] ^ 0x30;
   const d1 = b[o + 1] ^ 0x30;
@@ -95,11 +101,17 @@ export function readSize(b: Uint8Array, at: number): number {
     if (isEnd(c10)) return v;
     if ((c10 ^ 0x30) < 8 && isEnd(b[o + 11])) return v * 8 + (c10 ^ 0x30);
   }
-  return readNumber(b, o, 12, at);
+  return -1;
 }
 
 /** The checksum field (148..155) as stored. */
 export function readStoredSum(b: Uint8Array, at: number): number {
+  const v = plainStoredSum(b, at);
+  return v >= 0 ? v : readNumber(b, at + 148, 8, at);
+}
+
+/** The checksum field in the writers' shape (six digits and an end); -1 for any other. */
+export function plainStoredSum(b: Uint8Array, at: number): number {
   const o = at + 148;
   const d0 = b[o] ^ 0x30;
   const d1 = b[o + 1] ^ 0x30;
@@ -109,7 +121,7 @@ export function readStoredSum(b: Uint8Array, at: number): number {
   const d5 = b[o + 5] ^ 0x30;
   if ((d0 | d1 | d2 | d3 | d4 | d5) < 8 && isEnd(b[o + 6]))
     return ((((d0 * 8 + d1) * 8 + d2) * 8 + d3) * 8 + d4) * 8 + d5;
-  return readNumber(b, o, 8, at);
+  return -1;
 }
 
 /** Whether the block at `at` is all zeros. */

@@ -20,8 +20,8 @@ const failure = (e: unknown): Outcome => {
   return { error: `${(e as { code?: string }).code} ${e.message}` };
 };
 
-/** The reference: push() in pieces of `step` bytes. */
-function viaPush(bytes: Uint8Array, step: number, maxExtensionBytes = 1 << 20): Outcome {
+/** What a parser in span mode, driven by `drive`, reports: its layout, or its error. */
+function outcome(drive: (p: TarParser) => void, maxExtensionBytes = 1 << 20): Outcome {
   const meta = new ByteBuilder();
   const regions: number[][] = [];
   const p = new TarParser(
@@ -30,13 +30,19 @@ function viaPush(bytes: Uint8Array, step: number, maxExtensionBytes = 1 << 20): 
     false,
   );
   try {
-    for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step));
-    p.end();
+    drive(p);
   } catch (e) {
     return failure(e);
   }
   return { regions, meta: Buffer.from(meta.bytes()).toString('base64'), entries: p.entryCount };
 }
+
+/** The reference: push() in pieces of `step` bytes. */
+const viaPush = (bytes: Uint8Array, step: number, maxExtensionBytes?: number): Outcome =>
+  outcome((p) => {
+    for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step));
+    p.end();
+  }, maxExtensionBytes);
 
 /**
  * A source like apply's: `reuse` hands out one buffer for every read (old-layout's reusingReads),
@@ -56,21 +62,8 @@ function source(bytes: Uint8Array, reuse: boolean): RandomAccess {
   };
 }
 
-function viaScan(bytes: Uint8Array, chunk: number, reuse: boolean, maxExtensionBytes = 1 << 20): Outcome {
-  const meta = new ByteBuilder();
-  const regions: number[][] = [];
-  const p = new TarParser(
-    { meta: (b) => meta.push(b), span: (o, n) => n > 0 && regions.push([o, n]) },
-    { maxExtensionBytes },
-    false,
-  );
-  try {
-    p.scan(source(bytes, reuse), chunk);
-  } catch (e) {
-    return failure(e);
-  }
-  return { regions, meta: Buffer.from(meta.bytes()).toString('base64'), entries: p.entryCount };
-}
+const viaScan = (bytes: Uint8Array, chunk: number, reuse: boolean, maxExtensionBytes?: number): Outcome =>
+  outcome((p) => p.scan(source(bytes, reuse), chunk), maxExtensionBytes);
 
 const CHUNKS = [512, 700, 1536, 4096, 64 * 1024];
 

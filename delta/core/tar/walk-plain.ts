@@ -5,45 +5,15 @@
 //
 // A header is plain when the parser would take it in its straight-line steps and nothing else:
 // not the end marker (its first byte is not 0), its checksum and size fields in the shapes tar
-// writers use (readStoredSum's and readSize's straight lines), the unsigned sum matching, a size
+// writers use (header.ts's plainStoredSum and plainSize), the unsigned sum matching, a size
 // under 2^32, and a type that is neither an extension record (x g L K N) nor sparse (S). The walk
 // stops before the first header that is not plain, or whose data and padding run past `limit`,
 // and leaves it to the parser: its rules and its errors stay the only ones. The caller uses it
 // only where no pax record is in force (the parser's `hasPax`).
+import { plainSize, plainStoredSum } from './header.js';
 import { headerSum } from './header-sum.js';
 
 const BLOCK = 512;
-const isEnd = (c: number) => c === 0 || c === 0x20;
-
-/** The checksum field (148..155) when it is six digits and an end, else -1. */
-function plainStoredSum(b: Uint8Array, p: number): number {
-  const o = p + 148;
-  let v = 0;
-  for (let i = 0; i < 6; i++) {
-    const d = b[o + i] ^ 0x30;
-    if (d > 7) return -1;
-    v = v * 8 + d;
-  }
-  return isEnd(b[o + 6]) ? v : -1;
-}
-
-/** The size field (124..135) when it is ten digits and an end, or eleven and an end; else -1. */
-function plainSize(b: Uint8Array, p: number): number {
-  const o = p + 124;
-  let v = 0;
-  for (let i = 0; i < 10; i++) {
-    const d = b[o + i] ^ 0x30;
-    if (d > 7) return -1;
-    v = v * 8 + d;
-  }
-  const c10 = b[o + 10];
-  if (isEnd(c10)) return v;
-  if ((c10 ^ 0x30) < 8 && isEnd(b[o + 11])) {
-    v = v * 8 + (c10 ^ 0x30);
-    return v < 2 ** 32 ? v : -1;
-  }
-  return -1;
-}
 
 /** x g L K N (extension records) and S (sparse): the parser's own steps. */
 const isSpecial = (t: number) =>
@@ -77,7 +47,7 @@ export function walkPlain(buf: Uint8Array, at: number, limit: number, metaFrom: 
     const t = buf[p + 156] || 0x30;
     if (isSpecial(t)) break;
     let size = plainSize(buf, p);
-    if (size < 0) break;
+    if (size < 0 || size >= 2 ** 32) break;
     if (t >= 0x31 && t <= 0x36) size = 0;
     const data = p + BLOCK;
     const next = data + size + ((BLOCK - (size % BLOCK)) % BLOCK);

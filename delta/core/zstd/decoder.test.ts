@@ -12,9 +12,16 @@ const zstd = (bytes: Uint8Array, params: Record<string, number | boolean>): Uint
   return new Uint8Array(c.compress(bytes));
 };
 
+/** A reader of one zstd frame that decodes to `rawSize` bytes. */
+const reader = (frame: Uint8Array, rawSize: number) =>
+  new StreamReader(
+    bytesSource(frame),
+    { name: 't', codec: CODEC_ZSTD, offset: 0, compressedSize: frame.length, rawSize },
+    1 << 24,
+  );
+
 const decode = (frame: Uint8Array, rawSize: number, chunk = 1 << 30): Uint8Array => {
-  const spec = { name: 't', codec: CODEC_ZSTD, offset: 0, compressedSize: frame.length, rawSize };
-  const r = new StreamReader(bytesSource(frame), spec, 1 << 24);
+  const r = reader(frame, rawSize);
   const parts: Uint8Array[] = [];
   while (r.remaining > 0) r.pipe(Math.min(chunk, r.remaining), (c) => parts.push(c.slice()));
   r.finish();
@@ -68,14 +75,7 @@ describe('zstd decoder (own, allocation-free per block)', () => {
   it('the reader holds a fixed footprint: window plus one block, whatever the stream length', () => {
     const big = concatBytes(Array.from({ length: 12 }, (_, i) => (i % 2 ? sparse : mixed)));
     const frame = zstd(big, { compressionLevel: 3, windowLog: 20 });
-    const spec = {
-      name: 't',
-      codec: CODEC_ZSTD,
-      offset: 0,
-      compressedSize: frame.length,
-      rawSize: big.length,
-    };
-    const r = new StreamReader(bytesSource(frame), spec, 1 << 24);
+    const r = reader(frame, big.length);
     const before = r.footprint;
     expect(before).toBeLessThanOrEqual((1 << 20) + 4 * (128 << 10) + 64);
     let n = 0;
@@ -111,20 +111,19 @@ describe('zstd decoder (own, allocation-free per block)', () => {
 
   it('read(n) returns copies of the next n bytes, within a block and across blocks', () => {
     const frame = zstd(mixed, { compressionLevel: 3, windowLog: 17 });
-    const spec = {
-      name: 't',
-      codec: CODEC_ZSTD,
-      offset: 0,
-      compressedSize: frame.length,
-      rawSize: mixed.length,
-    };
     for (const codec of ['zstd', 'stored'] as const) {
       const r =
         codec === 'zstd'
-          ? new StreamReader(bytesSource(frame), spec, 1 << 24)
+          ? reader(frame, mixed.length)
           : new StreamReader(
               bytesSource(mixed),
-              { ...spec, codec: CODEC_STORED, compressedSize: mixed.length },
+              {
+                name: 't',
+                codec: CODEC_STORED,
+                offset: 0,
+                compressedSize: mixed.length,
+                rawSize: mixed.length,
+              },
               1 << 24,
             );
       const parts: Uint8Array[] = [];
