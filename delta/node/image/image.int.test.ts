@@ -23,8 +23,10 @@ import {
   imageId,
   removeTestImages,
   sh,
+  TEST_REPO,
 } from './testing/fixtures.js';
 import { dockerSaveToOci, fileSize, verifyImage } from './testing/oci.js';
+import { RUN_ID, RUN_LABEL, runLeftovers } from './testing/test-run.js';
 
 // The engine that fills the layer-delta port; the image code is the same whatever it is.
 const engine: LayerDeltaEngine = aloftLayerEngine;
@@ -44,7 +46,7 @@ async function loadAndInspect(tar: string, tag: string) {
 
 beforeAll(async () => {
   await ensureBaseImages();
-  await removeTestImages();
+  // No cleanup first: nothing of this run exists yet, and what other runs made is theirs.
   work = await mkdtemp(join(tmpdir(), 'aloft-image-int-'));
   app = await buildAppImages();
   sec = await buildSecurityUpdateImages(['libexpat1'], 'expat');
@@ -55,11 +57,26 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeTestImages();
   if (work) await rm(work, { recursive: true, force: true });
+  await removeTestImages();
+  // Another run on this engine may be mid-test: only this run's images may go, and all of them.
+  expect(await runLeftovers()).toEqual([]);
 });
 
 describe('image files on the real Docker Engine', () => {
+  it("builds this run's own images: named and labelled with its id, so no other run touches them", async () => {
+    const mine = await sh('docker', [
+      'images',
+      '--format',
+      '{{.Repository}}:{{.Tag}}',
+      '--filter',
+      `label=${RUN_LABEL}=${RUN_ID}`,
+    ]);
+    expect(mine.split('\n').filter(Boolean).sort()).toEqual([...app, ...sec].sort());
+    for (const tag of [...app, ...sec])
+      expect(tag).toMatch(new RegExp(`^${TEST_REPO}/[a-z]+-${RUN_ID}:[12]$`));
+  });
+
   it('reads a docker save, writes it back, and docker load gives the same image ID and DiffIDs', async () => {
     const [, v2] = app;
     const { model, files } = await readImage(saved(v2));

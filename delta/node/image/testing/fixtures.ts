@@ -1,41 +1,20 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { projectRoot } from '../../../../sdk/project-root.js';
+import { sh } from './sh.js';
+import { removeRunImages, runTag, withRunLabels } from './test-run.js';
+
+export { sh } from './sh.js';
+export { TEST_LABEL } from './test-run.js';
 
 // Test and benchmark images, built locally (no registry here) with the classic builder so
-// every layer is a plain COPY of known files. All carry the label below and a tag under
-// aloft-image-test/ so afterAll can remove them.
+// every layer is a plain COPY of known files. Each run names and labels its own (test-run.ts),
+// so two runs on one engine neither reuse nor remove each other's images.
 
-export const TEST_LABEL = 'io.aloft.image-test';
 export const TEST_REPO = 'aloft-image-test';
 const PINNED_MTIME = 1_700_000_000;
-
-export function sh(
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; timeout?: number } = {},
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      // The classic builder: one layer per COPY, no BuildKit cache mounts or attestations.
-      {
-        maxBuffer: 64 << 20,
-        timeout: opts.timeout ?? 600_000,
-        cwd: opts.cwd,
-        env: { ...process.env, DOCKER_BUILDKIT: '0' },
-      },
-      (err, stdout, stderr) =>
-        err
-          ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`))
-          : resolve(stdout),
-    );
-  });
-}
 
 export const debCache = () => join(projectRoot(), 'bench', '.cache', 'debs');
 
@@ -47,7 +26,15 @@ export async function debFile(pkg: string, version: string): Promise<string> {
   const find = async () => (await readdir(dir)).find((f) => f.startsWith(want) && f.endsWith('.deb'));
   let name = await find();
   if (!name) {
-    await sh('apt-get', ['download', '-q', `${pkg}=${version}`], { cwd: dir });
+    // Two runs may download the same package at once: each into its own folder, then a rename
+    // (atomic on one file system), so that neither reads the other's half-written file.
+    const part = await mkdtemp(join(dir, '.download-'));
+    try {
+      await sh('apt-get', ['download', '-q', `${pkg}=${version}`], { cwd: part });
+      for (const f of await readdir(part)) await rename(join(part, f), join(dir, f));
+    } finally {
+      await rm(part, { recursive: true, force: true });
+    }
     name = await find();
   }
   if (!name) throw new Error(`apt-get download ${pkg}=${version} left no .deb in ${dir}`);
@@ -71,7 +58,7 @@ export async function twoVersions(pkg: string): Promise<[string, string]> {
   return [sorted[1], sorted[0]];
 }
 
-/** `docker build` (classic builder) of a context with a Dockerfile; returns the tag. */
+/** `docker build` (classic builder) of a context with a Dockerfile, labelled as this run's; returns the tag. */
 export async function buildImage(
   tag: string,
   dockerfile: string,
@@ -79,7 +66,7 @@ export async function buildImage(
 ): Promise<string> {
   const ctx = await mkdtemp(join(tmpdir(), 'aloft-image-ctx-'));
   try {
-    await writeFile(join(ctx, 'Dockerfile'), `${dockerfile.trim()}\nLABEL ${TEST_LABEL}=1\n`);
+    await writeFile(join(ctx, 'Dockerfile'), withRunLabels(dockerfile));
     for (const [rel, content] of Object.entries(files)) {
       const p = join(ctx, rel);
       await mkdir(join(p, '..'), { recursive: true });
@@ -91,7 +78,8 @@ export async function buildImage(
     for (const rel of Object.keys(files).filter((k) => typeof files[k] === 'string')) {
       for (let p = rel; p !== '.'; p = dirname(p)) await utimes(join(ctx, p), PINNED_MTIME, PINNED_MTIME);
     }
-    await sh('docker', ['build', '-q', '-t', tag, ctx]);
+    // --force-rm: a failed build leaves no intermediate container behind either.
+    await sh('docker', ['build', '-q', '--force-rm', '-t', tag, ctx]);
     return tag;
   } finally {
     await rm(ctx, { recursive: true, force: true });
@@ -124,12 +112,12 @@ function appSource(version: number): Record<string, string> {
 /** Two versions of an app over the shared aloft/busybox:1 base layer. */
 export async function buildAppImages(): Promise<[string, string]> {
   const v1 = await buildImage(
-    `${TEST_REPO}/app:1`,
+    runTag(TEST_REPO, 'app', 1),
     'FROM aloft/busybox:1\nCOPY appfs/ /\nCMD ["/bin/sh"]',
     appSource(1),
   );
   const v2 = await buildImage(
-    `${TEST_REPO}/app:2`,
+    runTag(TEST_REPO, 'app', 2),
     'FROM aloft/busybox:1\nCOPY appfs/ /\nCMD ["/bin/sh"]',
     appSource(2),
   );
@@ -155,7 +143,7 @@ export async function buildSecurityUpdateImages(
         await extractDeb(await debFile(pkgs[i], versions[i][which]), rootfs);
       if (!existsSync(rootfs)) throw new Error('no files extracted');
       tags.push(
-        await buildImage(`${repo}/${tagPrefix}:${which + 1}`, 'FROM scratch\nCOPY rootfs/ /\nCOPY appfs/ /', {
+        await buildImage(runTag(repo, tagPrefix, which + 1), 'FROM scratch\nCOPY rootfs/ /\nCOPY appfs/ /', {
           rootfs: { from: rootfs },
           ...appSource(1),
         }),
@@ -167,18 +155,8 @@ export async function buildSecurityUpdateImages(
   }
 }
 
-/** Removes every labelled image tagged under `repo`/ (afterAll); benchmarks use their own repo. */
-export async function removeTestImages(repo = TEST_REPO): Promise<void> {
-  const out = await sh('docker', [
-    'images',
-    '--format',
-    '{{.Repository}}:{{.Tag}}',
-    '--filter',
-    `label=${TEST_LABEL}`,
-  ]);
-  const tags = out.split('\n').filter((t) => t.startsWith(`${repo}/`));
-  if (tags.length) await sh('docker', ['rmi', '-f', ...tags]).catch(() => undefined);
-}
+/** Removes this run's images tagged under `repo`/ (afterAll); benchmarks use their own repo. */
+export const removeTestImages = (repo = TEST_REPO): Promise<void> => removeRunImages(repo);
 
 export async function imageId(ref: string): Promise<string> {
   return (await sh('docker', ['image', 'inspect', '--format', '{{.Id}}', ref])).trim();
