@@ -4,7 +4,9 @@
 // into shared memory), then its NEW's two halves, scanned against that array by whichever
 // thread is free (splitBsdiff's cut, so the patch bytes do not depend on who did what).
 // A thread claims a task with a compare-and-swap on its word in `claims`; `done` words and
-// the `ready` count tell the other thread when a suffix array or a task is finished.
+// the `ready` count tell the other thread when a suffix array or a task is finished. A thread
+// that dies outright tells no one: the main thread sees its Linux thread end (threadGone).
+import { existsSync, readlinkSync } from 'node:fs';
 import {
   type BsdiffStreams,
   bsdiff,
@@ -124,14 +126,16 @@ class PairViews {
 /**
  * Takes and runs tasks until none is left to claim; `result` receives each finished scan or
  * whole diff (not suffix arrays). Parts whose suffix array the other thread still builds are
- * waited for, at most `maxWaitMs` without progress: false then (the other thread is presumed
- * dead), true once every task is claimed and this thread's are finished.
+ * waited for: when `peerGone` says that thread died, its unfinished tasks are taken back and
+ * run here; past `maxWaitMs` without progress (alive but stuck) false, true once every task is
+ * claimed and this thread's are finished.
  */
 export function runTasks(
   board: Board,
   me: number,
   result: (task: number, s: BsdiffStreams) => void,
   maxWaitMs = Number.POSITIVE_INFINITY,
+  peerGone: () => boolean = () => false,
 ): boolean {
   const views = board.pairs.map((_, i) => new PairViews(board, i));
   const indexTask = board.tasks.map((t) => (t.kind === TASK_PART ? indexTaskOf(board, t.pair) : -1));
@@ -164,13 +168,40 @@ export function runTasks(
     if (!waiting) return true;
     if (Atomics.load(board.ready, 0) === seen && performance.now() - idleSince > maxWaitMs) return false;
     if (Atomics.wait(board.ready, 0, seen, 50) !== 'timed-out') idleSince = performance.now();
+    // Checked once per quiet 50 ms: a dead thread notifies no one.
+    else if (peerGone()) release(board, me === MAIN ? WORKER : MAIN);
   }
 }
 
-/** Gives back the tasks `me` claimed but did not finish (a thread that failed), for the other to take. */
+/**
+ * Gives back the tasks `me` claimed but did not finish, for the other thread to take: called by
+ * a thread that failed, or for one that died. An inverse left half-built is freed to be built
+ * again (if the other thread is the one building it, it still finishes and marks it built).
+ */
 export function release(board: Board, me: number): void {
   for (let i = 0; i < board.tasks.length; i++)
     if (Atomics.load(board.claims, i) === me && Atomics.load(board.done, i) !== 1)
       Atomics.store(board.claims, i, 0);
+  for (let p = 0; p < board.pairs.length; p++) Atomics.compareExchange(board.rankState, p, 1, 0);
   notify(board);
+}
+
+/** This thread's Linux id (/proc/thread-self is "<pid>/task/<tid>"); 0 without /proc. */
+export function linuxThreadId(): number {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Whether the thread whose Linux id is in thread[0] has ended (process.exit in it, an uncaught
+ * error, out of memory, terminate()). A worker's 'exit' event comes on the event loop, which
+ * does not run while this thread waits in Atomics.wait; the thread's /proc/self/task entry goes
+ * the moment it ends. Id 0 (not said yet, or no /proc): never gone.
+ */
+export function threadGone(thread: Int32Array): boolean {
+  const id = Atomics.load(thread, 0);
+  return id > 0 && !existsSync(`/proc/self/task/${id}`);
 }

@@ -3,7 +3,7 @@
 // in Atomics.wait (createPatchFile is synchronous), reads the answers with
 // receiveMessageOnPort once the board's `done` words say they exist.
 import { type MessagePort, workerData } from 'node:worker_threads';
-import { type Board, release, runTasks, WORKER } from './diff-tasks.js';
+import { type Board, linuxThreadId, release, runTasks, WORKER } from './diff-tasks.js';
 
 /** Controls as flat (add, copy, seek) triples: one transferable array instead of objects. */
 export interface DiffAnswer {
@@ -13,12 +13,21 @@ export interface DiffAnswer {
   readonly extra: Uint8Array;
 }
 
-const { port } = (workerData ?? {}) as { port?: MessagePort };
+const { port, thread } = (workerData ?? {}) as { port?: MessagePort; thread?: Int32Array };
+
+// Said before any task is claimed: the main thread, blocked, checks that this thread still runs.
+if (thread) Atomics.store(thread, 0, linuxThreadId());
+
+// Test hook (parallel-diff.int.test.ts), unset in production: the thread exits outright as it
+// finishes its Nth diff, that task still claimed and not done, as a thread out of memory would.
+const exitAt = Number(process.env.ALOFT_TEST_DIFF_WORKER_EXIT_AT) || 0;
+let finished = 0;
 
 // Started while the main thread still reads its inputs; the board comes once it has planned.
 port?.once('message', (board: Board) => {
   try {
     runTasks(board, WORKER, (task, s) => {
+      if (++finished === exitAt) process.exit(70);
       const controls = new Float64Array(s.controls.length * 3);
       s.controls.forEach((c, i) => {
         controls[i * 3] = c.add;

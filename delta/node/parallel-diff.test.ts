@@ -1,10 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BsdiffStreams, joinParts, splitBsdiff } from '../core/bsdiff/index.js';
 import { type CreateInput, createPatch } from '../core/index.js';
 import { zstdCompress } from './compress.js';
-import { MAIN, release, runTasks, TASK_INDEX, TASK_PART, TASK_WHOLE, WORKER } from './diff-tasks.js';
+import {
+  linuxThreadId,
+  MAIN,
+  release,
+  runTasks,
+  TASK_INDEX,
+  TASK_PART,
+  TASK_WHOLE,
+  threadGone,
+  WORKER,
+} from './diff-tasks.js';
 import { nodeSha256 } from './hash.js';
 import { diffAhead, MIN_PARALLEL_BYTES, makeBoard, plannedDiffs } from './parallel-diff.js';
 import { gnuTar, noise, tempDir, writeTree } from './testing/fixtures.js';
@@ -60,24 +71,87 @@ describe('diffs made ahead', () => {
     expect(Buffer.from(old).equals(Buffer.from(pairs[board.tasks[0].pair].old))).toBe(true);
   });
 
-  it('runs a big file as a suffix array and two halves, the same diff as splitBsdiff', () => {
-    const old = noise(4_300_000, 9).map((b) => b & 0x3f);
-    const nw = edited(old, 3001);
-    const small = { old: noise(20_000, 10), nw: noise(20_000, 11) };
-    const pairs = [small, { old, nw }];
-    const board = makeBoard(pairs);
-    expect(board.tasks.map((t) => t.kind)).toEqual([TASK_INDEX, TASK_PART, TASK_PART, TASK_WHOLE]);
-    const results = new Map<number, BsdiffStreams>();
-    expect(runTasks(board, MAIN, (i, s) => results.set(i, s))).toBe(true);
+  // A big file (split: a suffix array and two halves) after a small one.
+  const old = noise(4_300_000, 9).map((b) => b & 0x3f);
+  const nw = edited(old, 3001);
+  const bigPairs = [
+    { old: noise(20_000, 10), nw: noise(20_000, 11) },
+    { old, nw },
+  ];
+  let want: BsdiffStreams | undefined;
+  const expectSplitBsdiff = (board: ReturnType<typeof makeBoard>, results: Map<number, BsdiffStreams>) => {
     expect(results.size).toBe(3);
     const parts = board.tasks.flatMap((t, i) =>
       t.kind === TASK_PART ? [results.get(i) as BsdiffStreams] : [],
     );
     const got = joinParts(parts);
-    const want = splitBsdiff(old, nw);
+    want ??= splitBsdiff(old, nw);
     expect(got.controls).toEqual(want.controls);
     expect(Buffer.from(got.diff).equals(Buffer.from(want.diff))).toBe(true);
     expect(Buffer.from(got.extra).equals(Buffer.from(want.extra))).toBe(true);
+  };
+
+  it('runs a big file as a suffix array and two halves, the same diff as splitBsdiff', () => {
+    const board = makeBoard(bigPairs);
+    expect(board.tasks.map((t) => t.kind)).toEqual([TASK_INDEX, TASK_PART, TASK_PART, TASK_WHOLE]);
+    const results = new Map<number, BsdiffStreams>();
+    expect(runTasks(board, MAIN, (i, s) => results.set(i, s))).toBe(true);
+    expectSplitBsdiff(board, results);
+  });
+
+  it('takes back what a dead worker held (a suffix array, a half-built inverse) when it waits', () => {
+    const board = makeBoard(bigPairs);
+    // A dead worker's leftovers: the suffix array and a whole diff claimed, never done, and the
+    // inverse marked as being built.
+    Atomics.store(board.claims, 0, WORKER);
+    Atomics.store(board.claims, 3, WORKER);
+    Atomics.store(board.rankState, 1, 1);
+    const results = new Map<number, BsdiffStreams>();
+    let asked = 0;
+    const gone = () => {
+      asked++;
+      return true;
+    };
+    // No time limit: without the liveness check this would wait for ever (the test times out).
+    expect(runTasks(board, MAIN, (i, s) => results.set(i, s), Number.POSITIVE_INFINITY, gone)).toBe(true);
+    expect(asked).toBeGreaterThan(0);
+    expect([...board.claims]).toEqual([MAIN, MAIN, MAIN, MAIN]);
+    expect(Atomics.load(board.rankState, 1)).not.toBe(1);
+    expectSplitBsdiff(board, results);
+  });
+
+  it("sees a worker thread end while this thread is blocked (no 'exit' event)", () => {
+    const here = new Int32Array(new SharedArrayBuffer(4));
+    expect(threadGone(here)).toBe(false); // no id said yet: presumed alive
+    Atomics.store(here, 0, linuxThreadId());
+    expect(here[0]).toBeGreaterThan(0);
+    expect(threadGone(here)).toBe(false);
+    // One thread exits by itself, the other is terminated while it spins.
+    const start = (then: string) => {
+      const thread = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Worker(
+        `const { workerData } = require('node:worker_threads');
+         const id = require('node:fs').readlinkSync('/proc/thread-self').split('/').pop();
+         Atomics.store(workerData, 0, Number(id));
+         Atomics.notify(workerData, 0);
+         ${then}`,
+        { eval: true, workerData: thread },
+      );
+      expect(Atomics.wait(thread, 0, 0, 10_000)).not.toBe('timed-out');
+      return { worker, thread };
+    };
+    const blockedUntilGone = (thread: Int32Array) => {
+      const nap = new Int32Array(new SharedArrayBuffer(4));
+      const t0 = performance.now();
+      while (!threadGone(thread) && performance.now() - t0 < 20_000) Atomics.wait(nap, 0, 0, 10);
+      return threadGone(thread);
+    };
+    const exits = start('process.exit(3)');
+    expect(blockedUntilGone(exits.thread)).toBe(true);
+    const spins = start('for (;;);');
+    expect(threadGone(spins.thread)).toBe(false);
+    void spins.worker.terminate();
+    expect(blockedUntilGone(spins.thread)).toBe(true);
   });
 
   it('takes back the tasks a failing worker gives back', () => {

@@ -6,7 +6,9 @@
 // is a pure function and a big file is always cut where splitBsdiff cuts it, so the patch is
 // byte for byte the one a single thread makes; a pair the dry run did not foresee is simply
 // diffed when asked. createPatchFile is synchronous: this thread blocks in Atomics.wait for the
-// worker and reads its answers with receiveMessageOnPort (no event loop needed).
+// worker and reads its answers with receiveMessageOnPort (no event loop needed). Nor does it see
+// the worker's 'exit' event: a worker that dies outright is noticed through /proc instead
+// (threadGone in diff-tasks.ts), its unfinished tasks taken back and diffed here.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,14 +21,27 @@ import {
   splitPoints,
 } from '../core/bsdiff/index.js';
 import { type CreateInput, createPatch } from '../core/index.js';
-import { type Board, MAIN, type PairSpec, planTasks, runTasks, TASK_INDEX } from './diff-tasks.js';
+import {
+  type Board,
+  MAIN,
+  type PairSpec,
+  planTasks,
+  release,
+  runTasks,
+  TASK_INDEX,
+  threadGone,
+  WORKER,
+} from './diff-tasks.js';
 import type { DiffAnswer } from './diff-worker.js';
 
 export type DiffPort = (oldBytes: Uint8Array, newBytes: Uint8Array) => BsdiffStreams;
 
 /** Below this much diff work (old + new bytes) a worker's start-up (~50 ms) is not worth it. */
 export const MIN_PARALLEL_BYTES = 4 << 20;
-/** A worker still busy this long after this thread ran out of tasks (or 4x this thread's own time, if more) is presumed dead. */
+/**
+ * A worker still busy this long after this thread ran out of tasks (or 4x this thread's own
+ * time, if more) is presumed stuck: the last resort for one alive (a dead one is seen at once).
+ */
 const BUSY_LIMIT_MS = 120_000;
 
 /** Extra diff threads by default: one when the machine has a second core, ALOFT_DIFF_WORKERS overrides. */
@@ -137,6 +152,8 @@ function assemble(board: Board, pairs: Pair[], results: Map<number, BsdiffStream
 export interface DiffWorker {
   readonly worker: Worker;
   readonly port: MessagePort;
+  /** [0]: the worker's Linux thread id, once it runs (see threadGone). */
+  readonly thread: Int32Array;
 }
 
 /** Starts the worker (it waits for a board); undefined when there is no built worker module. */
@@ -144,17 +161,18 @@ export function startDiffWorker(): DiffWorker | undefined {
   const url = workerUrl();
   if (!url) return undefined;
   const { port1, port2 } = new MessageChannel();
+  const thread = new Int32Array(new SharedArrayBuffer(4));
   let worker: Worker;
   try {
-    worker = new Worker(url, { workerData: { port: port2 }, transferList: [port2] });
+    worker = new Worker(url, { workerData: { port: port2, thread }, transferList: [port2] });
   } catch {
     return undefined;
   }
   worker.unref();
-  // A worker that fails gives its tasks back through the board (or, dead outright, times out):
+  // A worker that fails gives its tasks back through the board (dead outright, it is seen gone):
   // its 'error' event, delivered later on the event loop, must not crash the process.
   worker.on('error', () => {});
-  return { worker, port: port1 };
+  return { worker, port: port1, thread };
 }
 
 /** Ends a worker (its work done or not needed). */
@@ -180,19 +198,28 @@ function diffOnTwoThreads(pairs: Pair[], w: DiffWorker): boolean {
     // The board's SharedArrayBuffers are shared by postMessage, not copied.
     port1.postMessage(board);
     const started = performance.now();
-    // A worker that died (say, out of memory) never says so to a thread blocked here: past a
-    // generous bound without progress this thread gives up and diffs everything itself.
-    if (!runTasks(board, MAIN, (i, s) => results.set(i, s), BUSY_LIMIT_MS)) return false;
+    const keep = (i: number, s: BsdiffStreams) => results.set(i, s);
+    const gone = () => threadGone(w.thread);
+    // A worker that dies never says so to a thread blocked here: its thread's end is checked
+    // whenever this thread waits (runTasks, below); past a generous bound without progress
+    // (alive but stuck) this thread gives up and diffs everything itself.
+    if (!runTasks(board, MAIN, keep, BUSY_LIMIT_MS, gone)) return false;
     const busyLimit = Math.max(BUSY_LIMIT_MS, 4 * (performance.now() - started));
     const waitFrom = performance.now();
     for (;;) {
       const seen = Atomics.load(board.ready, 0);
       take();
       if (results.size === expected) break;
-      // Tasks a failing worker gave back are free again: take them.
-      if (!runTasks(board, MAIN, (i, s) => results.set(i, s), busyLimit)) return false;
+      const dead = gone();
+      // Its answers were posted before it ended (take() has them all now); what it held is free.
+      if (dead) {
+        take();
+        release(board, WORKER);
+      }
+      // Tasks a failing or dead worker gave back are free again: take them.
+      if (!runTasks(board, MAIN, keep, busyLimit, gone)) return false;
       if (results.size === expected) break;
-      if (performance.now() - waitFrom > busyLimit) return false;
+      if (dead || performance.now() - waitFrom > busyLimit) return false;
       Atomics.wait(board.ready, 0, seen, 100);
     }
     assemble(board, pairs, results);
