@@ -77,12 +77,13 @@ export const VARIANTS = {
   // The shipped shape: QuickJS engine + kernel component (C -> wasm) composed into one
   // component that imports only `io` (wasm/compose.mjs).
   'qjs-kernels': { entry: 'component-kernels.ts', world: 'engine-kernels', runtime: 'qjs', kernels: true },
-  // The shipped composition with SHA-256 borrowed from the host: the same engine (entry and world)
-  // and kernels, but the outer component imports `io` and `hash`, and the engine's `hash` calls go
-  // to the host (wasm/compose.mjs). Node's SHA-256 uses the CPU's SHA instructions, which wasm
-  // cannot: on layers of mostly unchanged bytes hashing is most of the component's apply.
+  // The shipped composition with SHA-256 borrowed from the host: the same world and kernels, but
+  // the outer component imports `io` and `hash`, and the engine's `hash` calls go to the host
+  // (wasm/compose.mjs); its entry hashes the output through that import instead of the
+  // `apply-output` kernel. Node's SHA-256 uses the CPU's SHA instructions, which wasm cannot: on
+  // layers of mostly unchanged bytes hashing is most of the component's apply.
   'qjs-kernels-hosted-hash': {
-    entry: 'component-kernels.ts',
+    entry: 'component-kernels-hosted-hash.ts',
     world: 'engine-kernels',
     runtime: 'qjs',
     kernels: true,

@@ -157,7 +157,15 @@ export const KERNEL_FUNCTIONS = [
   { iface: KERNELS, func: '[method]bspatch.run', module: 'adapter', export: 'bspatch-run' },
   { iface: KERNELS, func: '[method]bspatch.next', module: 'adapter', export: 'bspatch-next' },
   { iface: KERNELS, func: '[resource-drop]bspatch', module: 'adapter', export: 'bspatch-drop' },
+  { iface: KERNELS, func: '[constructor]apply-output', module: 'adapter', export: 'apply-output-new' },
+  { iface: KERNELS, func: '[method]apply-output.start', module: 'adapter', export: 'apply-output-start' },
+  { iface: KERNELS, func: '[method]apply-output.write', module: 'adapter', export: 'apply-output-write' },
+  { iface: KERNELS, func: '[method]apply-output.copy', module: 'adapter', export: 'apply-output-copy' },
+  { iface: KERNELS, func: '[method]apply-output.finish', module: 'adapter', export: 'apply-output-finish' },
+  { iface: KERNELS, func: '[resource-drop]apply-output', module: 'adapter', export: 'apply-output-drop' },
 ];
+
+const IO = 'aloft:engine/io@0.1.0';
 
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A WAT identifier as `jco print` writes it: `$plain` or `$"with spaces"`. */
@@ -224,6 +232,11 @@ export async function adaptEngine(engine, modules, { hostedHash = false } = {}) 
   for (const name of used) if (!modules[name]) throw new Error(`compose: no kernel module ${name} given`);
   const slots = rows.map((f) => ({ ...f, ...slotOf(wat, f.iface, f.func) }));
   const first = Math.min(...slots.map((s) => s.at));
+  // The kernels may call the engine's own lowered `io` (apply-output.c): the functions its main
+  // module imports, defined (by wit-component's shim) before any kernel slot.
+  const io = ['read', 'write'].map((func) => slotOf(wat, IO, func));
+  if (io.some((s) => s.at > first))
+    throw new Error("compose: the engine's io functions come after its kernel imports");
   // From the end backwards, so earlier positions stay valid.
   for (const s of [...slots].sort((a, b) => b.at - a.at))
     wat = `${wat.slice(0, s.at)}${s.indent}(alias core export $aloft-kernel-${s.module} "${s.export}" (core func ${s.id} (;${s.index};)))${wat.slice(s.at + s.text.length)}`;
@@ -240,7 +253,9 @@ export async function adaptEngine(engine, modules, { hostedHash = false } = {}) 
   }
   const inserted = `(core instance $aloft-kernels-env
         (export "memory" (memory $memory))
-        (export "cabi_realloc" (func ${realloc[1]})))
+        (export "cabi_realloc" (func ${realloc[1]}))
+        (export "io-read" (func ${io[0].id}))
+        (export "io-write" (func ${io[1].id})))
       ${parts.join('\n      ')}
       `;
   wat = `${wat.slice(0, first)}      ${inserted}${wat.slice(first)}`;

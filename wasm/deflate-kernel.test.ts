@@ -10,6 +10,7 @@ import { bytesSource, concatBytes } from '../delta/core/io.js';
 import { scanTar } from '../delta/core/tar/index.js';
 import { compileAdapter } from './kernels.mjs';
 import { type GzipCodec, kernelCodec } from './src/deflate-kernel.js';
+import { NO_IO } from './testing/adapter.js';
 import { noise } from './testing/layers.js';
 
 // The gzip kernels (wasm/kernels/deflate*.c, inflate.c) as the engine runs them, on a memory they
@@ -74,7 +75,7 @@ beforeAll(async () => {
     return p;
   };
   const { instance } = await WebAssembly.instantiate(await compileAdapter(), {
-    env: { memory, cabi_realloc: alloc },
+    env: { memory, cabi_realloc: alloc, ...NO_IO },
   });
   const k = instance.exports as unknown as Exports;
   const self = k['gzip-codec-new']();

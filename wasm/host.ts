@@ -17,7 +17,13 @@ export type EngineKind = Build.EngineKind;
 const build = (): Promise<typeof Build> => import(pathToFileURL(join(projectRoot(), 'wasm/build.mjs')).href);
 
 // The project's lib (ES2023, no DOM) leaves out the WebAssembly namespace Node provides.
-declare const WebAssembly: { compile(bytes: Uint8Array): Promise<unknown> };
+interface CoreInstance {
+  exports: Record<string, unknown>;
+}
+declare const WebAssembly: {
+  compile(bytes: Uint8Array): Promise<unknown>;
+  instantiate(module: unknown, imports?: unknown): Promise<CoreInstance>;
+};
 
 // QuickJS's runtime is built position-independent: its data segments use extended constant
 // expressions (`global.get $base; i32.const; i32.add`), standard in V8 since Node 22 and
@@ -46,6 +52,8 @@ export interface LoadedComponent {
   readonly timings: { transpileMs: number; instantiateMs: number };
   /** Set before a delta call, cleared after: the component's `io` import serves from it. */
   readonly io: IoBinding;
+  /** Bytes of linear memory the component's core instances hold now (wasm memory never shrinks). */
+  memoryBytes(): number;
 }
 
 function ioImport(binding: IoBinding) {
@@ -175,9 +183,18 @@ export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedC
   const imports: Record<string, unknown> = { 'aloft:engine/io': ioImport(io) };
   if (HOSTED_HASH.includes(engine)) imports['aloft:engine/hash'] = { Sha256: HostSha256 };
   if (engine === 'starlingmonkey') Object.assign(imports, await wasiImports());
+  // Every core instance's exported memory, for memoryBytes().
+  const memories: { buffer: ArrayBuffer }[] = [];
   const raw: Record<string, unknown> = await mod.instantiate(
     async (name: string) => WebAssembly.compile(await readFile(join(dir, name))),
     imports,
+    async (module: unknown, coreImports?: unknown) => {
+      const instance = await WebAssembly.instantiate(module, coreImports);
+      for (const value of Object.values(instance.exports))
+        if (value && typeof value === 'object' && 'buffer' in value && 'grow' in value)
+          memories.push(value as { buffer: ArrayBuffer });
+      return instance;
+    },
   );
   const instantiateMs = performance.now() - t0;
   const exports: LoadedComponent['exports'] = {};
@@ -194,5 +211,6 @@ export async function loadComponent(engine: EngineKind = 'qjs'): Promise<LoadedC
     exports,
     timings: { transpileMs, instantiateMs },
     io,
+    memoryBytes: () => memories.reduce((n, m) => n + m.buffer.byteLength, 0),
   };
 }

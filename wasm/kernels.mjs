@@ -160,7 +160,9 @@ export async function compileZstd() {
 async function assertSharesMemorySafely(bytes, { name = 'the adapter', dataBytes } = {}) {
   const mod = new WebAssembly.Module(bytes);
   const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`);
+  // The adapter also calls the engine's own lowered `io` functions (apply-output.c).
   const want = ['env.memory:memory', 'env.cabi_realloc:function'];
+  if (dataBytes === undefined) want.push('env.io-read:function', 'env.io-write:function');
   if (imports.sort().join() !== want.sort().join())
     throw new Error(`kernels: ${name} imports ${imports.join(', ')}; expected only ${want.join(', ')}`);
   const { print } = await import('@bytecodealliance/jco');
@@ -357,6 +359,7 @@ export async function compileAdapter() {
     'bspatch.c',
     'tar-sum.c',
     'tar-walk.c',
+    'apply-output.c',
     ...DEFLATE_SOURCES,
   ]);
   await assertSharesMemorySafely(bytes);

@@ -147,3 +147,36 @@ uint32_t tar_header_sum(uint8_t *ptr, uint32_t len) {
   (void)ptr, (void)len;
   __builtin_trap();
 }
+
+EXPORT(KERNELS "#[constructor]apply-output")
+int32_t apply_output_constructor(void) { __builtin_trap(); }
+
+EXPORT(KERNELS "#[method]apply-output.start")
+void apply_output_start(int32_t self, uint8_t *ptr, uint32_t len, double old_size) {
+  (void)self, (void)ptr, (void)len, (void)old_size;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]apply-output.write")
+void apply_output_write(int32_t self, uint8_t *ptr, uint32_t len) {
+  (void)self, (void)ptr, (void)len;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]apply-output.copy")
+uint32_t apply_output_copy(int32_t self, uint32_t *ptr, uint32_t len) {
+  (void)self, (void)ptr, (void)len;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]apply-output.finish")
+void *apply_output_finish(int32_t self) {
+  (void)self;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[dtor]apply-output")
+void apply_output_dtor(int32_t rep) {
+  (void)rep;
+  __builtin_trap();
+}

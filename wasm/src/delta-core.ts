@@ -9,6 +9,7 @@ export {
   decodeHead,
   hex,
   isDeltaError,
+  type OutputKernel,
   pureSha256,
   type RandomAccess,
   type Sha256Factory,

@@ -9,6 +9,7 @@ import {
   decodeHead,
   hex,
   isDeltaError,
+  type OutputKernel,
   type Sha256Factory,
   STREAMS,
 } from './delta-core.js';
@@ -38,9 +39,14 @@ function info(d: DecodedHead) {
 
 /**
  * The interface, over whichever SHA-256 the world provides (noble inside, the host's, or the C
- * kernel composed inside), and bspatch as a kernel where the world has one.
+ * kernel composed inside), and bspatch and the output stage as kernels where the world has them
+ * (with an output kernel, the output leaves through it, not through hostSink).
  */
-export function deltaInterface(sha256: Sha256Factory, bspatch?: () => BspatchKernel) {
+export function deltaInterface(
+  sha256: Sha256Factory,
+  bspatch?: () => BspatchKernel,
+  output?: () => OutputKernel,
+) {
   function inspectPatch(patchSize: number) {
     try {
       return info(decodeHead(hostBlob('patch', Number(patchSize)), DEFAULT_LIMITS));
@@ -60,6 +66,7 @@ export function deltaInterface(sha256: Sha256Factory, bspatch?: () => BspatchKer
         decoded,
         sha256,
         bspatch: bspatch?.(),
+        output: output?.(),
         limits: DEFAULT_LIMITS,
         sink: out.sink,
       });

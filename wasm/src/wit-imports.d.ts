@@ -29,6 +29,8 @@ declare module 'aloft:engine/kernels@0.1.0' {
     ) => { reset(window: number): boolean; block(wire: Uint8Array, room: number): Uint8Array };
     /** The `bspatch` resource: delta/core's BspatchKernel port as the component hands it over. */
     Bspatch: new () => import('./delta-core.js').BspatchKernel;
+    /** The `apply-output` resource: delta/core's OutputKernel port. */
+    ApplyOutput: new () => import('./delta-core.js').OutputKernel;
     /** The `gzip-codec` resource (wasm/src/deflate-kernel.ts's GzipCodec). */
     GzipCodec: new () => import('./deflate-kernel.js').GzipCodec;
   };

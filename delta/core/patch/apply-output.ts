@@ -49,6 +49,12 @@ export class ApplyOutput {
     this.send(staged);
   }
 
+  /** The output's SHA-256, once everything staged is sent. */
+  digest(): Uint8Array {
+    this.flush();
+    return this.hash.digest();
+  }
+
   private send(chunk: Uint8Array): void {
     this.hash.update(chunk);
     this.sink(chunk);

@@ -19,6 +19,7 @@ import { type DecodedHead, GZIP_FORMAT_VERSION, type StreamName } from './format
 import { rebuildGzipEntry } from './gzip-entry.js';
 import type { ApplyLimits } from './limits.js';
 import { readOldLayout } from './old-layout.js';
+import { KernelOutput, type OutputKernel } from './output-kernel.js';
 import { streamBspatch } from './stream-bspatch.js';
 import {
   type BsdiffLengths,
@@ -41,6 +42,11 @@ export interface ApplyInput {
   readonly progress?: (done: number, total: number) => void;
   /** bspatch over whole entries as a compiled kernel (the wasm build); see bspatch-port.ts. */
   readonly bspatch?: BspatchKernel;
+  /**
+   * The output stream as a compiled kernel (the wasm build; see output-kernel.ts): it hashes and
+   * writes the output itself, through its own io, so `sink` is not called.
+   */
+  readonly output?: OutputKernel;
 }
 
 const COPY_CHUNK = 1 << 16;
@@ -73,8 +79,8 @@ export function applyPatch(input: ApplyInput): void {
   // unchanged files are copied through its first half (never while bspatch runs).
   const scratch = new Uint8Array(2 * COPY_CHUNK);
   const copyBuf = scratch.subarray(0, COPY_CHUNK);
-  const outHash = sha256();
-  const out = new ApplyOutput(target, outHash, input.sink, input.progress);
+  const copier = input.output && new KernelOutput(input.output, target, input.progress);
+  const out = copier ?? new ApplyOutput(target, sha256(), input.sink, input.progress);
   const emit = (chunk: Uint8Array) => out.write(chunk);
 
   // Every bspatch call writes through this one sink (entry-output.ts says why).
@@ -135,11 +141,18 @@ export function applyPatch(input: ApplyInput): void {
     newMeta = meta;
   }
 
+  copier?.begin(newMeta, old.size);
   let metaPos = 0;
-  const emitMeta = (n: number) => {
+  /** Takes the next n bytes of the new meta; the kernel output hands them out itself. */
+  const takeMeta = (n: number) => {
     if (n > newMeta.length - metaPos) throw invalid('entries use more meta bytes than the patch holds');
-    if (n) emit(newMeta.subarray(metaPos, metaPos + n));
     metaPos += n;
+  };
+  const emitMeta = (n: number) => {
+    takeMeta(n);
+    if (!n) return;
+    if (copier) copier.copy(n, 0, 0);
+    else emit(newMeta.subarray(metaPos - n, metaPos));
   };
   const checked = (expected: Uint8Array, what: string) => {
     const h = sha256();
@@ -161,6 +174,13 @@ export function applyPatch(input: ApplyInput): void {
   };
 
   table.items.forEach((item, i) => {
+    if (copier && item.op === OP_REF) {
+      // The header before it and the file, as four numbers: the kernel copies both.
+      takeMeta(item.metaBefore);
+      const r = layout.regions[item.oldIndex];
+      copier.copy(item.metaBefore, r.offset, r.size);
+      return;
+    }
     emitMeta(item.metaBefore);
     if (item.op === OP_REF) {
       const r = layout.regions[item.oldIndex];
@@ -218,9 +238,8 @@ export function applyPatch(input: ApplyInput): void {
   });
   emitMeta(newMeta.length - metaPos);
   for (const s of [ctrl, diff, extra, lit]) s.finish();
-  out.flush();
   if (out.written !== target) throw invalid(`rebuilt ${out.written} bytes; the patch declares ${target}`);
-  const got = outHash.digest();
+  const got = out.digest();
   if (!sameBytes(got, head.target.sha256))
     throw new DeltaError(
       'DELTA_OUTPUT_MISMATCH',

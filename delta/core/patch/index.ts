@@ -23,4 +23,5 @@ export {
 export { type ApplyLimits, DEFAULT_LIMITS } from './limits.js';
 export { type Match, matchRegions } from './match.js';
 export { type OldLayout, readOldLayout } from './old-layout.js';
+export type { OutputKernel } from './output-kernel.js';
 export { decodeTable, encodeTable, type Item, type MetaOp, type Table } from './table.js';
