@@ -1,9 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runMain } from '../cli/command.js';
 import { projectRoot } from '../project-root.js';
 import {
   countBits,
@@ -627,7 +629,7 @@ function spawnDevice(script: string, config: object) {
   return { child, next, exited };
 }
 
-describe('aloft publish --from/--to images', () => {
+describe('aloft publish answers a full-image request with NEW (--from/--to images, --patch with --to)', () => {
   const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
   const tags: string[] = [];
   afterAll(() => {
@@ -647,48 +649,142 @@ describe('aloft publish --from/--to images', () => {
     return [`${root}.image.tar`, docker('image', 'inspect', '--format', '{{.Id}}', tag)];
   };
 
-  it('answers a device that runs another image with the full NEW image, sent to it alone', async () => {
-    const fleet = fleetName();
+  /** Keys, OLD and NEW (docker-save tars) and the image patch OLD -> NEW: made once, shared. */
+  let made: ReturnType<typeof makeRig> | undefined;
+  const rig = () => (made ??= makeRig());
+  async function makeRig() {
     const dir = await tempDir();
     await quiet(() => keygenCommand.run(['--out', join(dir, 'keys')]));
     const keys = [await readPublicKey(join(dir, 'keys/aloft.pub'))];
     const [oldTar, oldId] = await tinyImage(dir, 'old', 'v1\n'.repeat(1000));
     const [newTar, newId] = await tinyImage(dir, 'new', `${'v1\n'.repeat(1000)}v2\n`);
+    const { createImagePatch, aloftLayerEngine } = await import('../../delta/index.js');
+    const patch = join(dir, 'v1-v2.patch');
+    const created = await createImagePatch(oldTar, newTar, patch, { engine: aloftLayerEngine });
+    const args = (fleet: string, broker: string) => [
+      '--broker',
+      broker,
+      '--fleet',
+      fleet,
+      '--key',
+      join(dir, 'keys/aloft.key'),
+    ];
+    return { dir, keys, oldTar, oldId, newTar, newId, patch, created, args };
+  }
+
+  /** A device on `image` that resolves with the first patch it downloads (manifest, path). */
+  const device = async (fleet: string, name: string, image: string) => {
+    const { dir, keys } = await rig();
     let ready!: (v: [Manifest, string]) => void;
     const got = new Promise<[Manifest, string]>((r) => (ready = r));
-    const stray = new DeviceReceiver({
+    const receiver = new DeviceReceiver({
       url: aedes.url,
       fleet,
-      device: 'stray',
+      device: name,
       keys,
-      dataDir: join(dir, 'stray'),
-      initial: { seq: 1, image: imageDigest(new TextEncoder().encode('neither')) },
+      dataDir: join(dir, `${fleet}-${name}`),
+      initial: { seq: 1, image },
       repairAfterMs: 300,
       onPatchReady: (m, p) => ready([m, p]),
     });
-    await stray.start();
+    await receiver.start();
+    return { receiver, got: () => until<[Manifest, string]>(`${name}'s patch`, (r) => got.then(r)) };
+  };
+
+  /** Rebuilds the image a patch makes (from OLD when given) and returns its image ID. */
+  const rebuild = async (patch: string, old?: string) => {
+    const { applyImagePatch, aloftLayerEngine } = await import('../../delta/index.js');
+    const out = join((await rig()).dir, `rebuilt-${Math.random().toString(36).slice(2)}.tar`);
+    const r = await applyImagePatch(old ? { path: old } : undefined, patch, out, {
+      engine: aloftLayerEngine,
+      container: 'tar',
+    });
+    return r.imageId;
+  };
+
+  it.each([
+    ['--from OLD --to NEW', false],
+    ['--patch FILE --to NEW (an already-made image patch)', true],
+  ])('%s: a device that runs another image is sent NEW in full, alone', async (_how, withPatch) => {
+    const r = await rig();
+    const fleet = fleetName();
+    const stray = await device(fleet, 'stray', imageDigest(new TextEncoder().encode('neither')));
+    const peer = await device(fleet, 'peer', r.oldId);
     try {
-      const args = ['--broker', aedes.url, '--fleet', fleet, '--key', join(dir, 'keys/aloft.key')];
+      const source = withPatch
+        ? ['--patch', r.patch, '--to', r.newTar]
+        : ['--from', r.oldTar, '--to', r.newTar];
       const published = quiet(() =>
-        publishCommand.run([...args, '--from', oldTar, '--to', newTar, '--sequence', '5', '--linger', '2']),
+        publishCommand.run([...r.args(fleet, aedes.url), ...source, '--sequence', '5', '--linger', '2']),
       );
-      const [m, path] = await until<[Manifest, string]>('the full image', (r) => got.then(r));
+      const [[full, fullPath], [delta, deltaPath]] = await Promise.all([stray.got(), peer.got()]);
       expect(await published).toBe(0);
-      expect(m).toMatchObject({
+      expect(full).toMatchObject({
         sequence: 5,
-        precursor: newId,
-        target: { imageId: newId },
+        precursor: r.newId,
+        target: { imageId: r.newId },
         patch: { kind: 'full' },
       });
-      const { applyImagePatch, aloftLayerEngine } = await import('../../delta/index.js');
-      const rebuilt = await applyImagePatch(undefined, path, join(dir, 'rebuilt.tar'), {
-        engine: aloftLayerEngine,
-        container: 'tar',
+      expect(await rebuild(fullPath)).toBe(r.newId);
+      // The delta's precursor, target and DiffIDs came from the images, or from the patch and NEW.
+      expect(delta).toMatchObject({
+        precursor: r.oldId,
+        target: { imageId: r.newId, diffIds: r.created.layers.map((l) => l.diffId) },
+        patch: { kind: 'delta' },
       });
-      expect(rebuilt.imageId).toBe(newId);
-      expect(oldId).not.toBe(newId);
+      expect(await rebuild(deltaPath, r.oldTar)).toBe(r.newId);
+      expect(peer.receiver.stats.blocks).toBe(Math.ceil(delta.patch.size / delta.patch.blockSize));
+      expect(r.oldId).not.toBe(r.newId);
     } finally {
-      await stray.stop();
+      await stray.receiver.stop();
+      await peer.receiver.stop();
+    }
+  });
+
+  it('--patch FILE --to a NEW the patch does not make: one line, exit 1, nothing published or written', async () => {
+    const r = await rig();
+    const fleet = fleetName();
+    const watcher = await rawClient(mosquittoUrl(), 5);
+    const seen: string[] = [];
+    watcher.on('message', (t) => seen.push(t));
+    await watcher.subscribeAsync(`aloft/${fleet}/#`, { qos: 1 });
+    const stderr = process.stderr.write;
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as () => never);
+    try {
+      const cases: Array<[string[], string]> = [
+        [
+          ['--patch', r.patch, '--to', r.oldTar],
+          `aloft publish: ${r.oldTar} is image ${r.oldId}, but the patch ${r.patch} makes image ${r.newId}: give --to the image the patch was made to (TRANSPORT_INPUT)`,
+        ],
+        [
+          ['--patch', r.patch, '--to', r.newTar, '--target', r.oldId],
+          `aloft publish: --target ${r.oldId} is not the image ID of ${r.newTar} (${r.newId}), which the patch ${r.patch} makes: drop --target or correct it (TRANSPORT_INPUT)`,
+        ],
+      ];
+      for (const [source, line] of cases) {
+        let text = '';
+        process.stderr.write = ((chunk: string) => {
+          text += chunk;
+          return true;
+        }) as typeof process.stderr.write;
+        const out = join(r.dir, `out-${fleet}`);
+        // Not quiet(): runMain waits for stdout to drain through the real write.
+        await runMain(publishCommand, [...r.args(fleet, mosquittoUrl()), ...source, '--out', out]);
+        process.stderr.write = stderr;
+        expect(exit).toHaveBeenLastCalledWith(1);
+        expect(text).toBe(`${line}\n`);
+        expect(existsSync(out)).toBe(false);
+      }
+      // Nothing reached the fleet's topics: a marker published after both runs is all there is.
+      await until<void>('the marker', (done) => {
+        watcher.on('message', (t) => t.endsWith('/marker') && done());
+        void watcher.publishAsync(`aloft/${fleet}/marker`, 'x', { qos: 1 });
+      });
+      expect(seen).toEqual([`aloft/${fleet}/marker`]);
+    } finally {
+      process.stderr.write = stderr;
+      exit.mockRestore();
+      await watcher.endAsync();
     }
   });
 });

@@ -14,7 +14,7 @@ import {
 } from '../protocol/index.js';
 import { createWithDeltaEngine, fileDigest, type MadePatch } from './delta-bridge.js';
 import { TransportError } from './errors.js';
-import { answerFullImageRequests } from './full-image-responder.js';
+import { answerFullImageRequests, checkPatchTarget } from './full-image-responder.js';
 import { readPublicKey, readSecretKey } from './key-files.js';
 import { nodeSha256 } from './node-sha256.js';
 import { Publisher } from './publisher.js';
@@ -29,11 +29,15 @@ answers devices' repair requests until the fleet has been quiet for --linger sec
   --key KEY           Ed25519 private key (PKCS#8 PEM from aloft keygen)
   --from OLD --to NEW two container images (docker save or OCI): an image patch, with the
                       precursor, target and DiffIDs read from them; two files: a file patch
-  --patch FILE        an already-made patch instead (OLD/NEW, if given, only name the images)
-  --precursor DIGEST  sha256: ID of the image the patch applies to (default: from the delta
-                      engine, else sha256 of OLD)
-  --target DIGEST     sha256: ID of the image it makes (default: engine, else sha256 of NEW)
-  --diff-id DIGEST    a layer DiffID of the target (repeat; default: engine, else --target)
+  --patch FILE        an already-made patch instead. With --to NEW, an image (docker save or
+                      OCI) that FILE, an image patch, makes: the target, its DiffIDs and the
+                      precursor are read from them, NEW is checked to be what FILE makes (else
+                      exit 1, nothing published) and is sent in full on request (see --linger).
+                      Otherwise OLD and NEW, if given, only name the precursor and target
+  --precursor DIGEST  sha256: ID of the image the patch applies to (default: read from the
+                      images or the image patch, else sha256 of OLD)
+  --target DIGEST     sha256: ID of the image it makes (default: read from NEW, else sha256 of NEW)
+  --diff-id DIGEST    a layer DiffID of the target (repeat; default: read from NEW, else --target)
   --full              the patch is a full image: devices need no precursor
   --strategy S        ${STRATEGIES.join(' | ')} (default download-then-kill)
   --timeout MS        the strategy's timeout, e.g. the hand-over's (default 60000)
@@ -42,8 +46,9 @@ answers devices' repair requests until the fleet has been quiet for --linger sec
   --block-size BYTES  transfer block size (default ${DEFAULT_BLOCK_SIZE})
   --out DIR           write DIR/manifest.cbor and DIR/patch instead of publishing
   --linger SECONDS    keep answering repairs until this long without one (default 30; 0: exit).
-                      With --from/--to images, a device that runs neither OLD nor NEW and asks
-                      for a full image is sent NEW in full, on its own topics, meanwhile.
+                      With --to NEW an image (--from/--to images, or --patch with --to), a
+                      device that runs neither the precursor nor NEW and asks for a full image
+                      is sent NEW in full, on its own topics, meanwhile.
   --rate BYTES        pace the broadcast to BYTES per second (default: as fast as the broker takes)
   --mqtt 4|5|auto     MQTT version (default auto)
 `;
@@ -107,7 +112,7 @@ export const publishCommand: Command = {
         throw new UsageError(`'${d}' is not a sha256:<64 hex> digest`);
 
     const secretKey = await readSecretKey(v.key);
-    const made = await makePatch(v.patch, v.from, v.to);
+    const made = await makePatch(v.patch, v.from, v.to, v.target);
     const precursor = v.precursor ?? made.precursor ?? (v.from ? await fileDigest(v.from) : undefined);
     const target = v.target ?? made.target ?? (v.to ? await fileDigest(v.to) : undefined);
     if (!target) throw new UsageError('with --patch, name the target image: --target DIGEST or --to NEW');
@@ -157,12 +162,17 @@ export const publishCommand: Command = {
         made.images && v.to && kind === 'delta'
           ? answerFullImageRequests({ publisher, manifest, imagePath: v.to, secretKey, publicKey, log })
           : undefined;
+      const howToAnswer = made.images
+        ? 'the update is a full image already'
+        : !v.to
+          ? 'publish with --to NEW (the target image, docker save or OCI) to answer it'
+          : v.patch
+            ? `${v.to} is not a container image or ${v.patch} not an image patch: nothing to send in full`
+            : `${v.to} is not a container image: nothing to send in full`;
       publisher.on('full-image-request', (r) => {
         lastRepair = Date.now();
         if (!responder)
-          log(
-            `full image requested by ${r.device} (runs ${r.have.slice(0, 19)}…): publish with --from/--to images to answer it`,
-          );
+          log(`full image requested by ${r.device} (runs ${r.have.slice(0, 19)}…): ${howToAnswer}`);
       });
       const started = Date.now();
       await publisher.publish(envelope, made.patch, [publicKey]);
@@ -189,16 +199,23 @@ async function makePatch(
   patchPath: string | undefined,
   from: string | undefined,
   to: string | undefined,
+  target: string | undefined,
 ): Promise<MadePatch> {
   if (patchPath) {
+    let patch: Uint8Array;
     try {
-      return { patch: new Uint8Array(await readFile(patchPath)), kind: 'delta' };
+      patch = new Uint8Array(await readFile(patchPath));
     } catch (e) {
       throw new TransportError(
         'TRANSPORT_INPUT',
         `${patchPath}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
       );
     }
+    // An image patch and the image it makes: as --from/--to images, so NEW can be sent in full.
+    const checked = to ? await checkPatchTarget(patchPath, to, target) : undefined;
+    if (!checked) return { patch, kind: 'delta' };
+    const { imageId, diffIds, precursor, kind } = checked;
+    return { patch, target: imageId, diffIds, precursor, kind, images: true };
   }
   const dir = await mkdtemp(join(tmpdir(), 'aloft-publish-'));
   try {
