@@ -741,6 +741,36 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
     }
   });
 
+  it('--patch FILE without --to: a full-image request is logged with what to give, nothing sent', async () => {
+    const r = await rig();
+    const fleet = fleetName();
+    const stray = await device(fleet, 'stray', imageDigest(new TextEncoder().encode('neither')));
+    const peer = await device(fleet, 'peer', r.oldId);
+    const stderr = process.stderr.write;
+    let text = '';
+    process.stderr.write = ((chunk: string) => {
+      text += chunk;
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const ids = ['--precursor', r.oldId, '--target', r.newId];
+      const published = quiet(() =>
+        publishCommand.run([...r.args(fleet, aedes.url), '--patch', r.patch, ...ids, '--linger', '1']),
+      );
+      await peer.got();
+      expect(await published).toBe(0);
+      expect(text).toMatch(
+        /^full image requested by stray \(runs sha256:[0-9a-f]{12}…\): publish with --to NEW \(the target image, docker save or OCI\) to answer it$/m,
+      );
+      expect(stray.receiver.stats.blocks).toBe(0);
+      expect(stray.receiver.state?.rejection?.code).toBe('PROTOCOL_WRONG_PRECURSOR');
+    } finally {
+      process.stderr.write = stderr;
+      await stray.receiver.stop();
+      await peer.receiver.stop();
+    }
+  });
+
   it('--patch FILE --to a NEW the patch does not make: one line, exit 1, nothing published or written', async () => {
     const r = await rig();
     const fleet = fleetName();
