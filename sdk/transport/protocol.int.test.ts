@@ -542,18 +542,24 @@ describe.each([
 async function quiet(f: () => Promise<number>): Promise<number>;
 async function quiet(f: () => Promise<number>, output: true): Promise<string>;
 async function quiet(f: () => Promise<number>, output = false): Promise<number | string> {
-  const write = process.stdout.write;
-  let text = '';
-  process.stdout.write = ((chunk: string) => {
-    text += chunk;
-    return true;
-  }) as typeof process.stdout.write;
+  const out = capture(process.stdout);
   try {
     const status = await f();
-    return output ? text : status;
+    return output ? out.text : status;
   } finally {
-    process.stdout.write = write;
+    out.restore();
   }
+}
+
+/** Keeps what is written to a stream (and shows none of it) until `restore()`. */
+function capture(stream: NodeJS.WriteStream) {
+  const write = stream.write;
+  const c = { text: '', restore: () => void (stream.write = write) };
+  stream.write = ((chunk: string) => {
+    c.text += chunk;
+    return true;
+  }) as typeof stream.write;
+  return c;
 }
 
 function rawClient(url: string, protocolVersion: 4 | 5): Promise<MqttClient> {
@@ -746,12 +752,7 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
     const fleet = fleetName();
     const stray = await device(fleet, 'stray', imageDigest(new TextEncoder().encode('neither')));
     const peer = await device(fleet, 'peer', r.oldId);
-    const stderr = process.stderr.write;
-    let text = '';
-    process.stderr.write = ((chunk: string) => {
-      text += chunk;
-      return true;
-    }) as typeof process.stderr.write;
+    const err = capture(process.stderr);
     try {
       const ids = ['--precursor', r.oldId, '--target', r.newId];
       const published = quiet(() =>
@@ -759,13 +760,13 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
       );
       await peer.got();
       expect(await published).toBe(0);
-      expect(text).toMatch(
+      expect(err.text).toMatch(
         /^full image requested by stray \(runs sha256:[0-9a-f]{12}…\): publish with --to NEW \(the target image, docker save or OCI\) to answer it$/m,
       );
       expect(stray.receiver.stats.blocks).toBe(0);
       expect(stray.receiver.state?.rejection?.code).toBe('PROTOCOL_WRONG_PRECURSOR');
     } finally {
-      process.stderr.write = stderr;
+      err.restore();
       await stray.receiver.stop();
       await peer.receiver.stop();
     }
@@ -778,7 +779,6 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
     const seen: string[] = [];
     watcher.on('message', (t) => seen.push(t));
     await watcher.subscribeAsync(`aloft/${fleet}/#`, { qos: 1 });
-    const stderr = process.stderr.write;
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as () => never);
     try {
       const cases: Array<[string[], string]> = [
@@ -792,17 +792,14 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
         ],
       ];
       for (const [source, line] of cases) {
-        let text = '';
-        process.stderr.write = ((chunk: string) => {
-          text += chunk;
-          return true;
-        }) as typeof process.stderr.write;
         const out = join(r.dir, `out-${fleet}`);
+        const err = capture(process.stderr);
         // Not quiet(): runMain waits for stdout to drain through the real write.
-        await runMain(publishCommand, [...r.args(fleet, mosquittoUrl()), ...source, '--out', out]);
-        process.stderr.write = stderr;
+        await runMain(publishCommand, [...r.args(fleet, mosquittoUrl()), ...source, '--out', out]).finally(
+          err.restore,
+        );
         expect(exit).toHaveBeenLastCalledWith(1);
-        expect(text).toBe(`${line}\n`);
+        expect(err.text).toBe(`${line}\n`);
         expect(existsSync(out)).toBe(false);
       }
       // Nothing reached the fleet's topics: a marker published after both runs is all there is.
@@ -812,7 +809,6 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
       });
       expect(seen).toEqual([`aloft/${fleet}/marker`]);
     } finally {
-      process.stderr.write = stderr;
       exit.mockRestore();
       await watcher.endAsync();
     }
