@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { referenceBspatch } from '../delta/core/bsdiff/testing/reference-patch.js';
+import { BSPATCH_DONE, BSPATCH_NEED_DIFF, BSPATCH_NEED_EXTRA } from '../delta/core/patch/bspatch-port.js';
 import { COPY_META_SHORT, COPY_OK, COPY_OLD_SHORT } from '../delta/core/patch/output-kernel.js';
+import { controls } from '../delta/node/testing/patch.js';
 import { compileAdapter } from './kernels.mjs';
 import { instantiateAdapter } from './testing/adapter.js';
 import { noise } from './testing/layers.js';
@@ -13,6 +16,24 @@ import { noise } from './testing/layers.js';
 
 interface OutputExports {
   'apply-output-new'(): number;
+  'apply-output-begin-file'(self: number): void;
+  'apply-output-file-digest'(self: number, retptr: number): void;
+  'apply-output-patch'(self: number, entry: number): number;
+  'bspatch-new'(): number;
+  'bspatch-load'(
+    self: number,
+    ptr: number,
+    len: number,
+    maxEntries: number,
+    oldSize: number,
+    newSize: number,
+    diffLen: number,
+    extraLen: number,
+  ): number;
+  'bspatch-feed-diff'(self: number, ptr: number, len: number): void;
+  'bspatch-feed-extra'(self: number, ptr: number, len: number): void;
+  'bspatch-feed-old'(self: number, page: number, ptr: number, len: number): void;
+  'bspatch-next'(self: number): number;
   'apply-output-start'(self: number, ptr: number, len: number, oldSize: number): void;
   'apply-output-write'(self: number, ptr: number, len: number): void;
   'apply-output-copy'(self: number, ptr: number, len: number): number;
@@ -95,10 +116,14 @@ function run(meta: Uint8Array, steps: Step[], quadsPerCall = 7) {
   expect(send()).toBe(COPY_OK);
   const ret = alloc(8, 4);
   k['apply-output-finish'](self, ret);
-  const [ptr, len] = new Uint32Array(mem().buffer, ret, 2);
-  const digest = Buffer.from(mem().slice(ptr, ptr + len)).toString('hex');
-  return { got: Buffer.concat(written), want: Buffer.concat(want), digest };
+  return { got: Buffer.concat(written), want: Buffer.concat(want), digest: listAt(ret) };
 }
+
+/** A returned list<u8> (ptr, len at retptr), as hex. */
+const listAt = (ret: number) => {
+  const [ptr, len] = new Uint32Array(mem().buffer, ret, 2);
+  return Buffer.from(mem().slice(ptr, ptr + len)).toString('hex');
+};
 
 const words = (quads: number[]) => new Uint8Array(Uint32Array.from(quads).buffer);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -143,6 +168,65 @@ describe('apply-output kernel', () => {
     const r = run(meta, [{ meta: 2048, offset: 12_345, size: 777 }]);
     expect(Buffer.compare(r.got, r.want)).toBe(0);
     expect(r.digest).toBe(sha(r.want));
+  });
+
+  it('runs a bspatch entry straight into the stage, the file hashed on its own, across a stage flush', () => {
+    written = [];
+    const region = OLD.subarray(100_000, 400_000);
+    const list = [
+      { add: 200_000, copy: 5000, seek: -100_000 },
+      { add: 0, copy: 0, seek: 3 },
+      { add: 150_000, copy: 0, seek: 0 },
+    ];
+    const diff = noise(350_000, 4);
+    const extra = noise(5000, 5);
+    const nw = referenceBspatch(region, list, diff, extra);
+    const self = k['apply-output-new']();
+    k['apply-output-start'](self, put(new Uint8Array(0)), 0, OLD.length);
+    // 900 KB already staged: the entry's bytes fill the 1 MiB stage and go on after its flush.
+    const before = noise(900_000, 6);
+    k['apply-output-write'](self, put(before.subarray(0, 60_000)), 60_000);
+    for (let i = 60_000; i < before.length; i += 10_000)
+      k['apply-output-write'](self, put(before.subarray(i, i + 10_000)), 10_000);
+    const entry = k['bspatch-new']();
+    const ctrl = controls(list);
+    expect(
+      k['bspatch-load'](
+        entry,
+        put(ctrl),
+        ctrl.length,
+        nw.length + 1,
+        region.length,
+        nw.length,
+        diff.length,
+        extra.length,
+      ),
+    ).toBe(1);
+    k['bspatch-feed-old'](entry, 0, put(region), region.length);
+    k['apply-output-begin-file'](self);
+    let made = 0;
+    let fedDiff = 0;
+    for (let calls = 0; ; calls++) {
+      expect(calls).toBeLessThan(100);
+      made += k['apply-output-patch'](self, entry);
+      const status = k['bspatch-next'](entry) & 7;
+      if (status === BSPATCH_DONE) break;
+      if (status === BSPATCH_NEED_DIFF) {
+        const piece = diff.subarray(fedDiff, fedDiff + 70_000);
+        k['bspatch-feed-diff'](entry, put(piece), piece.length);
+        fedDiff += piece.length;
+      } else if (status === BSPATCH_NEED_EXTRA) {
+        k['bspatch-feed-extra'](entry, put(extra), extra.length);
+      } else throw new Error(`status ${status}`);
+    }
+    expect(made).toBe(nw.length);
+    const ret = alloc(8, 4);
+    k['apply-output-file-digest'](self, ret);
+    expect(listAt(ret)).toBe(sha(nw));
+    k['apply-output-finish'](self, ret);
+    const all = Buffer.concat([before, nw]);
+    expect(listAt(ret)).toBe(sha(all));
+    expect(Buffer.compare(Buffer.concat(written), all)).toBe(0);
   });
 
   it('answers when the meta or OLD runs out', () => {

@@ -99,6 +99,19 @@ describe('the bspatch kernel in the component', () => {
     expect(inComponent(patch).equals(Buffer.from(nw))).toBe(true);
   });
 
+  it('takes zero-length controls before the first byte and after the last (no endless run)', () => {
+    const list: BsdiffControl[] = [
+      { add: 0, copy: 0, seek: 100 },
+      { add: 3000, copy: 96, seek: -50 },
+      { add: 1000, copy: 0, seek: 7 },
+      { add: 0, copy: 0, seek: 9 },
+      { add: 0, copy: 0, seek: 0 },
+    ];
+    const { patch, nw } = entry(list, noise(4000, 7), noise(96, 8), 4096);
+    expect(Buffer.from(applyInMemory(old, patch)).equals(Buffer.from(nw))).toBe(true);
+    expect(inComponent(patch).equals(Buffer.from(nw))).toBe(true);
+  });
+
   it('refuses bad control lists with the Node path code and message, and stays usable', () => {
     const size = 4096;
     const cases: (BsdiffControl[] | Uint8Array)[] = [

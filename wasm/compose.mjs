@@ -161,6 +161,19 @@ export const KERNEL_FUNCTIONS = [
   { iface: KERNELS, func: '[method]apply-output.start', module: 'adapter', export: 'apply-output-start' },
   { iface: KERNELS, func: '[method]apply-output.write', module: 'adapter', export: 'apply-output-write' },
   { iface: KERNELS, func: '[method]apply-output.copy', module: 'adapter', export: 'apply-output-copy' },
+  {
+    iface: KERNELS,
+    func: '[method]apply-output.begin-file',
+    module: 'adapter',
+    export: 'apply-output-begin-file',
+  },
+  {
+    iface: KERNELS,
+    func: '[method]apply-output.file-digest',
+    module: 'adapter',
+    export: 'apply-output-file-digest',
+  },
+  { iface: KERNELS, func: '[method]apply-output.patch', module: 'adapter', export: 'apply-output-patch' },
   { iface: KERNELS, func: '[method]apply-output.finish', module: 'adapter', export: 'apply-output-finish' },
   { iface: KERNELS, func: '[resource-drop]apply-output', module: 'adapter', export: 'apply-output-drop' },
 ];

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bspatch.h"
 #include "sha256.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -39,6 +40,9 @@ __attribute__((import_module("env"), import_name("io-write"))) void io_write(con
 
 typedef struct {
   sha256_ctx hash;
+  /* A changed file's own hash, while `filing`: between begin-file and file-digest. */
+  sha256_ctx file;
+  uint32_t filing;
   uint8_t *stage;
   uint32_t used;
   uint8_t *meta;
@@ -69,6 +73,7 @@ static void flush(output_state *s) {
 
 /* Output bytes in order: gathered when small, sent as they are when large. */
 static void put(output_state *s, const uint8_t *p, uint32_t n) {
+  if (s->filing) sha256_update(&s->file, p, n);
   if (n >= DIRECT) {
     flush(s);
     send(s, p, n);
@@ -104,6 +109,8 @@ EXPORT("apply-output-new")
 uint32_t apply_output_new(void) {
   output_state *s = cabi_realloc(0, 0, 8, sizeof *s);
   sha256_init(&s->hash);
+  sha256_init(&s->file);
+  s->filing = 0;
   s->stage = cabi_realloc(0, 0, 8, STAGE);
   s->used = 0;
   s->meta = 0;
@@ -124,6 +131,8 @@ EXPORT("apply-output-start")
 void apply_output_start(uint32_t self, const uint8_t *meta, uint32_t len, double old_size) {
   output_state *s = (output_state *)(uintptr_t)self;
   sha256_init(&s->hash);
+  sha256_init(&s->file);
+  s->filing = 0;
   s->used = 0;
   drop_window(s);
   if (len > s->meta_cap) {
@@ -161,6 +170,45 @@ uint32_t apply_output_copy(uint32_t self, const uint32_t *plan, uint32_t len) {
     }
   }
   return COPY_OK;
+}
+
+/* [method]apply-output.begin-file: the bytes from here to file-digest are also hashed on their own. */
+EXPORT("apply-output-begin-file")
+void apply_output_begin_file(uint32_t self) {
+  output_state *s = (output_state *)(uintptr_t)self;
+  sha256_init(&s->file);
+  s->filing = 1;
+}
+
+/* [method]apply-output.file-digest: () -> list<u8>, the SHA-256 of the bytes since begin-file. */
+EXPORT("apply-output-file-digest")
+void apply_output_file_digest(uint32_t self, uint32_t *retptr) {
+  output_state *s = (output_state *)(uintptr_t)self;
+  uint8_t *out = cabi_realloc(0, 0, 1, 32);
+  sha256_final(&s->file, out);
+  s->filing = 0;
+  retptr[0] = (uint32_t)(uintptr_t)out;
+  retptr[1] = 32;
+}
+
+/*
+ * [method]apply-output.patch: (borrow<bspatch>) -> u32. Runs a loaded bspatch entry straight into
+ * the stage (the bytes it makes never leave this module: no list to the engine and back) until it
+ * needs input or is done; returns the bytes made, and the entry's next() says why it stopped.
+ */
+EXPORT("apply-output-patch")
+uint32_t apply_output_patch(uint32_t self, uint32_t patch) {
+  output_state *s = (output_state *)(uintptr_t)self;
+  uint32_t made = 0;
+  for (;;) {
+    if (s->used == STAGE) flush(s);
+    uint8_t *at = s->stage + s->used;
+    uint32_t n = bspatch_make(patch, at, STAGE - s->used);
+    if (s->filing) sha256_update(&s->file, at, n);
+    s->used += n;
+    made += n;
+    if ((bspatch_next(patch) & 7) != BSPATCH_MORE) return made;
+  }
 }
 
 /* [method]apply-output.finish: () -> list<u8>. Sends what is gathered; the output's SHA-256. */

@@ -8,8 +8,9 @@
 // checkControls); when it fails, apply takes delta/core's own path, which says what is wrong. So
 // the kernel never needs messages, and it never reads or writes outside what it was given even
 // for lists that would fail: every copy is bounded by the buffers it holds.
+#include "bspatch.h"
+
 #include <stddef.h>
-#include <stdint.h>
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
@@ -25,8 +26,6 @@ __attribute__((import_module("env"), import_name("cabi_realloc"))) void *cabi_re
 #define MAX_VARINT_BYTES 8
 #define MAX_SAFE 9007199254740991LL /* 2^53 - 1 */
 
-/* run() statuses (delta/core/patch/bspatch-port.ts has the same numbers). */
-enum { DONE = 0, MORE = 1, NEED_DIFF = 2, NEED_EXTRA = 3, NEED_OLD = 4 };
 
 typedef struct {
   uint8_t *bytes; /* cap bytes, allocated on first use */
@@ -47,6 +46,7 @@ typedef struct {
   page_slot pages[PAGES];
   uint32_t clock;
   uint32_t next; /* what run() needs next: status | page << 3 */
+  uint8_t *out;  /* where bspatch_make's last output is */
 } bspatch_state;
 
 /*
@@ -235,30 +235,22 @@ static void add_run(uint8_t *out, const uint8_t *diff, const uint8_t *old, uint3
   for (; i < n; i++) out[i] = (uint8_t)(diff[i] + old[i]);
 }
 
-/*
- * [method]bspatch.run: () -> list<u8>. Makes up to 64 KiB of output from the loaded controls,
- * stopping early when it needs more diff or extra bytes or an OLD page it does not hold; next()
- * says which.
- */
-EXPORT("bspatch-run")
-void bspatch_run(uint32_t self, uint32_t *retptr) {
+/* See bspatch.h. */
+uint32_t bspatch_make(uint32_t self, uint8_t *out, uint32_t cap) {
   bspatch_state *s = (bspatch_state *)(uintptr_t)self;
   int64_t left = s->new_size - s->made;
-  uint32_t cap = left < OUT_MAX ? (uint32_t)left : OUT_MAX;
-  /*
-   * Allocated at the first output byte: the engine's glue frees a returned list only when it is
-   * not empty (an empty one was a leaked 64 KiB block per run that needed input first).
-   */
-  uint8_t *out = 0;
-  uint32_t fill = 0, status = MORE, page = 0;
+  if (left < cap) cap = (uint32_t)left;
+  uint32_t fill = 0, status = BSPATCH_MORE, page = 0;
   const uint8_t *b = s->ctrl;
   while (fill < cap || (s->add_left == 0 && s->copy_left == 0)) {
     if (s->add_left == 0 && s->copy_left == 0) {
       if (s->index == s->count) {
-        status = DONE;
+        status = BSPATCH_DONE;
         break;
       }
-      if (fill == cap) break;
+      // With no room left, stop before a control that makes bytes; when the entry has made all
+      // its bytes (cap 0), the zero-length controls left are read through to the end.
+      if (fill == cap && cap > 0) break;
       int64_t add = varint_value(b, &s->pa), copy = varint_value(b, &s->pc), z = varint_value(b, &s->ps);
       int64_t seek = z % 2 == 0 ? z / 2 : -(z + 1) / 2;
       s->index++;
@@ -271,12 +263,12 @@ void bspatch_run(uint32_t self, uint32_t *retptr) {
     uint32_t k;
     if (s->add_left > 0) {
       if (s->diff_pos == s->diff_len) {
-        status = NEED_DIFF;
+        status = BSPATCH_NEED_DIFF;
         break;
       }
       page_slot *slot = page_of(s, s->old_cur);
       if (!slot) {
-        status = NEED_OLD;
+        status = BSPATCH_NEED_OLD;
         page = (uint32_t)(s->old_cur >> PAGE_BITS);
         break;
       }
@@ -292,7 +284,7 @@ void bspatch_run(uint32_t self, uint32_t *retptr) {
       s->old_cur += k;
     } else {
       if (s->extra_pos == s->extra_len) {
-        status = NEED_EXTRA;
+        status = BSPATCH_NEED_EXTRA;
         break;
       }
       k = cap - fill;
@@ -307,6 +299,23 @@ void bspatch_run(uint32_t self, uint32_t *retptr) {
   }
   s->made += fill;
   s->next = status | page << 3;
+  s->out = out;
+  return fill;
+}
+
+/*
+ * [method]bspatch.run: () -> list<u8>. Makes up to 64 KiB of output from the loaded controls,
+ * stopping early when it needs more diff or extra bytes or an OLD page it does not hold; next()
+ * says which.
+ */
+EXPORT("bspatch-run")
+void bspatch_run(uint32_t self, uint32_t *retptr) {
+  /*
+   * Allocated at the first output byte: the engine's glue frees a returned list only when it is
+   * not empty (an empty one was a leaked 64 KiB block per run that needed input first).
+   */
+  uint32_t fill = bspatch_make(self, 0, OUT_MAX);
+  uint8_t *out = ((bspatch_state *)(uintptr_t)self)->out;
   retptr[0] = out ? (uint32_t)(uintptr_t)out : 1; /* an empty list: any aligned pointer */
   retptr[1] = fill;
 }

@@ -169,6 +169,24 @@ uint32_t apply_output_copy(int32_t self, uint32_t *ptr, uint32_t len) {
   __builtin_trap();
 }
 
+EXPORT(KERNELS "#[method]apply-output.begin-file")
+void apply_output_begin_file(int32_t self) {
+  (void)self;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]apply-output.file-digest")
+void *apply_output_file_digest(int32_t self) {
+  (void)self;
+  __builtin_trap();
+}
+
+EXPORT(KERNELS "#[method]apply-output.patch")
+uint32_t apply_output_patch(int32_t self, int32_t entry) {
+  (void)self, (void)entry;
+  __builtin_trap();
+}
+
 EXPORT(KERNELS "#[method]apply-output.finish")
 void *apply_output_finish(int32_t self) {
   (void)self;

@@ -7,7 +7,7 @@
 // (suffix array, bzip2, BSDIFF40), which apply never runs, and module code is start-up memory.
 import { isBsdiffError } from '../bsdiff/errors.js';
 import { DeltaError, hex, sameBytes } from '../errors.js';
-import type { Sha256Factory } from '../hash.js';
+import type { Sha256, Sha256Factory } from '../hash.js';
 import { bytesSource, type RandomAccess, readInto } from '../io.js';
 import { pagedRegion, regionSource } from '../io-cache.js';
 import { BlockScratch, StreamReader } from '../zstd/index.js';
@@ -50,6 +50,8 @@ export interface ApplyInput {
 }
 
 const COPY_CHUNK = 1 << 16;
+/** Where the output kernel hashes a changed file itself. */
+const UNHASHED: Sha256 = { update: () => {}, digest: () => new Uint8Array(0) };
 const VIEW_CHUNK = 1 << 20;
 const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
 
@@ -86,8 +88,11 @@ export function applyPatch(input: ApplyInput): void {
   // Every bspatch call writes through this one sink (entry-output.ts says why).
   const output = new EntryOutput(emit);
   const sink = (c: Uint8Array) => output.write(c);
-  /** bspatch of one entry into `output` (set up by the caller: collect or pass). */
-  const patchFile = (oldRegion: RandomAccess, lengths: BsdiffLengths, size: number) => {
+  /**
+   * bspatch of one entry into `output` (set up by the caller: collect or pass), or with `direct`
+   * and both kernels, straight into the output kernel.
+   */
+  const patchFile = (oldRegion: RandomAccess, lengths: BsdiffLengths, size: number, direct = false) => {
     if (size > limits.maxFileBytes)
       throw new DeltaError(
         'DELTA_PATCH_TOO_LARGE',
@@ -105,6 +110,7 @@ export function applyPatch(input: ApplyInput): void {
           diffLen: lengths.diff,
           extraLen: lengths.extra,
           sink,
+          into: direct && copier ? () => copier.patch(k) : undefined,
         });
         return;
       }
@@ -143,18 +149,28 @@ export function applyPatch(input: ApplyInput): void {
 
   copier?.begin(newMeta, old.size);
   let metaPos = 0;
-  /** Takes the next n bytes of the new meta; the kernel output hands them out itself. */
-  const takeMeta = (n: number) => {
-    if (n > newMeta.length - metaPos) throw invalid('entries use more meta bytes than the patch holds');
-    metaPos += n;
-  };
+  const metaShort = () => invalid('entries use more meta bytes than the patch holds');
   const emitMeta = (n: number) => {
-    takeMeta(n);
+    if (n > newMeta.length - metaPos) throw metaShort();
+    metaPos += n;
     if (!n) return;
     if (copier) copier.copy(n, 0, 0);
     else emit(newMeta.subarray(metaPos - n, metaPos));
   };
+  const verify = (digest: Uint8Array, expected: Uint8Array, what: string) => {
+    const got = digest.subarray(0, expected.length);
+    if (!sameBytes(got, expected))
+      throw new DeltaError(
+        'DELTA_OUTPUT_MISMATCH',
+        `${what} rebuilt with sha256 ${hex(got)}, expected ${hex(expected)}`,
+      );
+  };
+  /** A changed file's output, hashed on its own to be checked: by the output kernel, if there is one. */
   const checked = (expected: Uint8Array, what: string) => {
+    if (copier) {
+      copier.beginFile();
+      return { hash: UNHASHED, out: emit, done: () => verify(copier.fileDigest(), expected, what) };
+    }
     const h = sha256();
     return {
       hash: h,
@@ -162,23 +178,18 @@ export function applyPatch(input: ApplyInput): void {
         h.update(c);
         emit(c);
       },
-      done: () => {
-        const got = h.digest().subarray(0, expected.length);
-        if (!sameBytes(got, expected))
-          throw new DeltaError(
-            'DELTA_OUTPUT_MISMATCH',
-            `${what} rebuilt with sha256 ${hex(got)}, expected ${hex(expected)}`,
-          );
-      },
+      done: () => verify(h.digest(), expected, what),
     };
   };
 
   table.items.forEach((item, i) => {
     if (copier && item.op === OP_REF) {
       // The header before it and the file, as four numbers: the kernel copies both.
-      takeMeta(item.metaBefore);
+      const m = item.metaBefore;
+      if (m > newMeta.length - metaPos) throw metaShort();
+      metaPos += m;
       const r = layout.regions[item.oldIndex];
-      copier.copy(item.metaBefore, r.offset, r.size);
+      copier.copy(m, r.offset, r.size);
       return;
     }
     emitMeta(item.metaBefore);
@@ -207,7 +218,9 @@ export function applyPatch(input: ApplyInput): void {
       const base = old.views
         ? pagedRegion(old, r.offset, r.size, input.bspatch ? 16 : 4)
         : regionSource(old, r.offset, r.size);
-      patchFile(base, item, item.size);
+      // The output kernel takes the bytes as they are made: it checks no size against the target.
+      if (copier && item.size > target - out.written) throw invalid(`file #${i} is larger than the output`);
+      patchFile(base, item, item.size, true);
       if (out.written - start !== item.size) throw invalid(`file #${i} rebuilt to the wrong size`);
       c.done();
     } else if (item.op === OP_LITERAL) {

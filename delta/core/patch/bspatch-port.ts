@@ -47,6 +47,8 @@ export interface KernelPatchInput {
   readonly diffLen: number;
   readonly extraLen: number;
   readonly sink: (chunk: Uint8Array) => void;
+  /** In place of run() and `sink`: runs the kernel straight into the output (the output kernel's patch()). */
+  readonly into?: () => void;
 }
 
 const broken = (what: string) =>
@@ -63,7 +65,7 @@ function feed(stream: StreamReader, left: number, to: (bytes: Uint8Array) => voi
 
 /** Runs an entry the kernel has loaded (load() returned true). */
 export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): void {
-  const { old, diff, extra, sink } = input;
+  const { old, diff, extra, sink, into } = input;
   let diffLeft = input.diffLen;
   let extraLeft = input.extraLen;
   // What run() would stop to ask for first, handed over before it asks: diff and extra (their
@@ -75,8 +77,11 @@ export function kernelBspatch(kernel: BspatchKernel, input: KernelPatchInput): v
   }
   if (extraLeft > 0) extraLeft -= feed(extra, extraLeft, (b) => kernel.feedExtra(b));
   for (;;) {
-    const out = kernel.run();
-    if (out.length > 0) sink(out);
+    if (into) into();
+    else {
+      const out = kernel.run();
+      if (out.length > 0) sink(out);
+    }
     const next = kernel.next();
     const status = next & 7;
     if (status === BSPATCH_DONE) {

@@ -8,6 +8,7 @@ import { makePatch } from '../../node/testing/patch.js';
 import { isDeltaError } from '../errors.js';
 import { bytesSource, concatBytes } from '../io.js';
 import { applyPatch } from './apply.js';
+import { BSPATCH_MORE } from './bspatch-port.js';
 import { decodeHead } from './format.js';
 import { DEFAULT_LIMITS } from './limits.js';
 import {
@@ -24,8 +25,10 @@ function referenceKernel(old: Uint8Array, sink: (c: Uint8Array) => void) {
   let meta = new Uint8Array(0);
   let pos = 0;
   let hash = nodeSha256();
+  let file: ReturnType<typeof nodeSha256> | undefined;
   const out = (c: Uint8Array) => {
     hash.update(c);
+    file?.update(c);
     sink(c.slice());
   };
   const kernel: OutputKernel = {
@@ -34,6 +37,24 @@ function referenceKernel(old: Uint8Array, sink: (c: Uint8Array) => void) {
       meta = m.slice();
       pos = 0;
       hash = nodeSha256();
+      file = undefined;
+    },
+    beginFile: () => {
+      file = nodeSha256();
+    },
+    fileDigest: () => {
+      const d = (file as ReturnType<typeof nodeSha256>).digest();
+      file = undefined;
+      return d;
+    },
+    patch: (entry) => {
+      let made = 0;
+      do {
+        const c = entry.run();
+        out(c);
+        made += c.length;
+      } while ((entry.next() & 7) === BSPATCH_MORE);
+      return made;
     },
     write: out,
     copy(plan) {
@@ -55,6 +76,17 @@ function referenceKernel(old: Uint8Array, sink: (c: Uint8Array) => void) {
   };
   return { kernel, calls };
 }
+
+/** A kernel that takes everything and makes nothing; copy() answers as given. */
+const inert = (copy: (plan: Uint32Array) => number): OutputKernel => ({
+  start: () => {},
+  write: () => {},
+  copy,
+  beginFile: () => {},
+  fileDigest: () => new Uint8Array(32),
+  patch: () => 0,
+  finish: () => new Uint8Array(32),
+});
 
 function layers(files: number, seed: number) {
   const o: Record<string, Uint8Array> = {};
@@ -110,15 +142,10 @@ describe('apply through an output kernel', () => {
 
   it('splits a file of 4 GiB or more over quads of 32-bit sizes', () => {
     const plans: number[][] = [];
-    const kernel: OutputKernel = {
-      start: () => {},
-      write: () => {},
-      copy: (plan) => {
-        plans.push([...plan]);
-        return COPY_OK;
-      },
-      finish: () => new Uint8Array(32),
-    };
+    const kernel = inert((plan) => {
+      plans.push([...plan]);
+      return COPY_OK;
+    });
     const out = new KernelOutput(kernel, 2 ** 40);
     out.begin(new Uint8Array(512), 2 ** 40);
     out.copy(512, 2 ** 33 + 5, 2 ** 32 + 3);
@@ -131,12 +158,7 @@ describe('apply through an output kernel', () => {
     [COPY_META_SHORT, 'DELTA_PATCH_INVALID'],
     [COPY_OLD_SHORT, 'DELTA_SOURCE_MISMATCH'],
   ])('turns the kernel answer %i into %s', (status, code) => {
-    const kernel: OutputKernel = {
-      start: () => {},
-      write: () => {},
-      copy: () => status,
-      finish: () => new Uint8Array(32),
-    };
+    const kernel = inert(() => status);
     const out = new KernelOutput(kernel, 1000);
     out.begin(new Uint8Array(0), 1000);
     out.copy(0, 0, 100);

@@ -5,6 +5,7 @@
 // lists a run of meta and unchanged files as numbers (KernelOutput.copy) and the kernel reads
 // OLD, hashes and writes by itself. The Node path keeps ApplyOutput (apply-output.ts).
 import { DeltaError } from '../errors.js';
+import type { BspatchKernel } from './bspatch-port.js';
 
 /** What the kernel's copy() answers (wasm/kernels/apply-output.c has the same numbers). */
 export const COPY_OK = 0;
@@ -18,6 +19,15 @@ export interface OutputKernel {
   write(bytes: Uint8Array): void;
   /** Quads (meta bytes, OLD offset / 2^32, OLD offset % 2^32, size); COPY_*. */
   copy(plan: Uint32Array): number;
+  /** A changed file starts: its bytes are also hashed on their own, until fileDigest(). */
+  beginFile(): void;
+  /** The SHA-256 of the bytes since beginFile(). */
+  fileDigest(): Uint8Array;
+  /**
+   * Runs a loaded bspatch kernel straight into the output until it needs input or is done: the
+   * bytes it made (the entry's next() says why it stopped). The bytes never return to JS.
+   */
+  patch(entry: BspatchKernel): number;
   /** Sends what is gathered; the SHA-256 of every byte since start(). */
   finish(): Uint8Array;
 }
@@ -59,10 +69,17 @@ export class KernelOutput {
     this.progress?.(this.written, this.target);
   }
 
-  /** The next `meta` bytes of the new meta, then OLD's bytes [offset, offset + size). */
+  /**
+   * The next `meta` bytes of the new meta, then OLD's bytes [offset, offset + size). Called once
+   * per unchanged file: kept to few calls (each is interpreted in QuickJS).
+   */
   copy(meta: number, offset: number, size: number): void {
     this.grow(meta + size);
-    // A size field is 32 bits: a file of 4 GiB or more takes more than one quad.
+    if (size <= MAX_SIZE) {
+      this.queue(meta, offset, size);
+      return;
+    }
+    // A size field is 32 bits: a file of 2 GiB or more takes more than one quad.
     while (size > MAX_SIZE) {
       this.queue(meta, offset, MAX_SIZE);
       meta = 0;
@@ -73,13 +90,31 @@ export class KernelOutput {
   }
 
   private queue(meta: number, offset: number, size: number): void {
-    const q = 4 * this.queued;
+    const q = this.queued << 2;
     const p = this.plan;
     p[q] = meta;
+    // A Uint32Array keeps an integer modulo 2^32: the high word, then the low word.
     p[q + 1] = offset / TWO_32;
-    p[q + 2] = offset % TWO_32;
+    p[q + 2] = offset;
     p[q + 3] = size;
     if (++this.queued === PLAN) this.send();
+  }
+
+  /** A changed file's bytes start: the kernel hashes them on their own too. */
+  beginFile(): void {
+    this.send();
+    this.kernel.beginFile();
+  }
+
+  fileDigest(): Uint8Array {
+    return this.kernel.fileDigest();
+  }
+
+  /** The bspatch entry's next output, made in the kernel (BspatchKernel.run() and the sink in one). */
+  patch(entry: BspatchKernel): void {
+    this.send();
+    this.grow(this.kernel.patch(entry));
+    this.progress?.(this.written, this.target);
   }
 
   /** The SHA-256 of the whole output, once everything is sent. */
