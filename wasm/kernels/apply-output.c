@@ -4,7 +4,9 @@
 // for the hash and for io.write), and each unchanged file cost microseconds of interpreted steps.
 // Here the meta and the unchanged files of a run come from one call: OLD's bytes are read through
 // the engine's own lowered `io.read` into this module's window, copied once into the stage (or
-// not at all, when large), hashed there, and leave through the lowered `io.write`.
+// not at all, when large), hashed there, and leave through the lowered `io.write`. A changed
+// file's bspatch entry runs straight into the stage (patch()), and its bytes are hashed on their
+// own too for the file's check (begin-file, file-digest): they never go back to the engine.
 //
 // Like the rest of the adapter: no data segment, no stack; all memory from the engine's
 // cabi_realloc. io.read's result is a block that cabi_realloc made for it; shrinking it to one

@@ -50,9 +50,9 @@ export interface ApplyInput {
 }
 
 const COPY_CHUNK = 1 << 16;
+const VIEW_CHUNK = 1 << 20;
 /** Where the output kernel hashes a changed file itself. */
 const UNHASHED: Sha256 = { update: () => {}, digest: () => new Uint8Array(0) };
-const VIEW_CHUNK = 1 << 20;
 const invalid = (message: string) => new DeltaError('DELTA_PATCH_INVALID', message);
 
 export function applyPatch(input: ApplyInput): void {

@@ -75,10 +75,6 @@ export class KernelOutput {
    */
   copy(meta: number, offset: number, size: number): void {
     this.grow(meta + size);
-    if (size <= MAX_SIZE) {
-      this.queue(meta, offset, size);
-      return;
-    }
     // A size field is 32 bits: a file of 2 GiB or more takes more than one quad.
     while (size > MAX_SIZE) {
       this.queue(meta, offset, MAX_SIZE);
