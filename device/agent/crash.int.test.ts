@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDir, buildDroneImages, DRONE_IMAGES } from '../../examples/drone/images.js';
+import { buildDir, buildDroneImages, type DroneImages } from '../../examples/drone/images.js';
 import { type ChildAgent, spawnAgent } from '../testing/child-agent.js';
 import { removeDeviceContainers, runningVersions, saveUnderTag } from '../testing/rig.js';
+import { RUN_ID, removeRunImages, runLeftovers } from '../testing/test-run.js';
 import { readJournal, writeFileAtomic } from './index.js';
 import type { UpdateRequest } from './types.js';
 
@@ -15,33 +14,38 @@ import type { UpdateRequest } from './types.js';
 // first four states happen at crash points (ALOFT_DEVICE_CRASH_AT: the agent SIGKILLs itself
 // the moment it enters the state, so the test does not race a fast stage); the one in the
 // health window comes from outside (kill -9 from the test). The device must end with exactly
-// one version running, holding its leases, and must never run none.
-const deviceId = `crash-${process.pid}`;
+// one version running, holding its leases, and must never run none. Images, tags and the device
+// id are this run's own (test-run.ts): another run on the engine neither sees nor removes them.
+const deviceId = `crash-${RUN_ID}`;
 const ALL = ['flight', 'camera', 'ground', 'thermal'];
+let images: DroneImages;
 let dataDir: string;
 let agent: ChildAgent | undefined;
+let tarDir: string | undefined;
 let tar: string;
-const tag = `aloft/drone-crash:${process.pid}`;
+let tag: string;
 
 beforeAll(async () => {
-  await buildDroneImages();
-  await mkdir(join(buildDir(), 'test'), { recursive: true });
-  tar = join(buildDir(), 'test', 'drone-crash-2.tar');
-  await saveUnderTag(DRONE_IMAGES.v2, tag, tar);
+  images = await buildDroneImages({ run: RUN_ID });
+  tarDir = await mkdtemp(join(buildDir(), `test-${RUN_ID}-`));
+  tar = join(tarDir, 'drone-crash-2.tar');
+  tag = await saveUnderTag(images.v2, 'crash', tar);
   dataDir = await mkdtemp(join(tmpdir(), 'aloft-crash-'));
 });
 afterAll(async () => {
   await agent?.stop();
   await removeDeviceContainers(deviceId);
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  await promisify(execFile)('docker', ['rmi', tag]).catch(() => {});
+  if (tarDir) await rm(tarDir, { recursive: true, force: true });
+  await removeRunImages();
+  expect(await runLeftovers()).toEqual([]);
 });
 
 describe('agent killed with SIGKILL at each state of an update', () => {
   it('resumes or rolls back, and ends with exactly one healthy version holding every lease', async () => {
     agent = await spawnAgent(dataDir, deviceId);
     const install: UpdateRequest = {
-      release: { version: '1', image: DRONE_IMAGES.v1 },
+      release: { version: '1', image: images.v1 },
       source: { kind: 'engine' },
     };
     await writeFileAtomic(join(dataDir, 'request.json'), JSON.stringify(install));

@@ -4,40 +4,44 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveImageFromDocker } from '../../delta/node/image/index.js';
-import { buildDroneImages, DRONE_IMAGES } from '../../examples/drone/images.js';
+import { buildDroneImages, type DroneImages } from '../../examples/drone/images.js';
 import { dockerClient } from '../../sdk/docker/index.js';
 import { type DeviceState, openManifest } from '../../sdk/protocol/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../sdk/transport/index.js';
 import { generateKeyPairPem, readPublicKey } from '../../sdk/transport/key-files.js';
 import { publishCommand } from '../../sdk/transport/publish-command.js';
 import { type Rig, runningVersions, settledOn, startRig } from '../testing/rig.js';
+import { RUN_ID, removeRunImages, runLeftovers, runTag } from '../testing/test-run.js';
 import { type FleetLink, startFleetLink } from './fleet-link.js';
 
 // The whole path on one machine: `aloft publish` of a v1 -> v2 image delta on the embedded
 // broker; the device's receiver downloads and verifies it, the policy (built-in default: a
 // flying drone switches only by hand-over) says update, the agent applies the delta against the
 // image it runs, loads it, hands the drone over to v2 and commits; the receiver records it.
+// Images, tags, device and fleet are this run's own (test-run.ts), so runs can share the engine.
 const run = promisify(execFile);
+let images: DroneImages;
 let rig: Rig;
 let broker: EmbeddedBroker;
 let link: FleetLink | undefined;
 
 beforeAll(async () => {
-  await buildDroneImages();
+  images = await buildDroneImages({ run: RUN_ID });
   broker = await startEmbeddedBroker();
   rig = await startRig('fleet');
 });
 afterAll(async () => {
   await link?.stop();
   await rig?.close();
-  await run('docker', ['rmi', '-f', `aloft/drone-fleet:${process.pid}`]).catch(() => {});
   await broker?.close();
+  await removeRunImages();
+  expect(await runLeftovers()).toEqual([]);
 });
 
 describe('updates over MQTT into the agent', () => {
   it('applies a published image delta by hand-over and reports it installed', async () => {
-    const fleet = `f${process.pid}`;
-    await rig.agent.submit({ release: { version: '1', image: DRONE_IMAGES.v1 }, source: { kind: 'engine' } });
+    const fleet = `f${RUN_ID}`;
+    await rig.agent.submit({ release: { version: '1', image: images.v1 }, source: { kind: 'engine' } });
     await settledOn(rig.agent, '1', ['flight', 'camera', 'ground']);
 
     // v2 for this test only (v2 plus one small layer), so that the device can lack it.
@@ -45,12 +49,12 @@ describe('updates over MQTT into the agent', () => {
     const ctx = join(dir, 'v2-fleet');
     await mkdir(ctx);
     await writeFile(join(ctx, 'note.txt'), `fleet test ${fleet}\n`);
-    await writeFile(join(ctx, 'Dockerfile'), `FROM ${DRONE_IMAGES.v2}\nCOPY note.txt /app/note.txt\n`);
-    const tag = `aloft/drone-fleet:${process.pid}`;
+    await writeFile(join(ctx, 'Dockerfile'), `FROM ${images.v2}\nCOPY note.txt /app/note.txt\n`);
+    const tag = runTag('fleet');
     await run('docker', ['build', '-q', '-t', tag, ctx], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     const v2Id = (await dockerClient().getImage(tag).inspect()).Id;
-    const v1Id = (await dockerClient().getImage(DRONE_IMAGES.v1).inspect()).Id;
-    await saveImageFromDocker(DRONE_IMAGES.v1, join(dir, 'v1.tar'));
+    const v1Id = (await dockerClient().getImage(images.v1).inspect()).Id;
+    await saveImageFromDocker(images.v1, join(dir, 'v1.tar'));
     await saveImageFromDocker(tag, join(dir, 'v2.tar'));
     // The device must rebuild v2 itself from the delta and the image it runs.
     await run('docker', ['rmi', tag]);

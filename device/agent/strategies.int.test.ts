@@ -1,41 +1,46 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDir, buildDroneImages, DRONE_IMAGES } from '../../examples/drone/images.js';
+import { buildDir, buildDroneImages, type DroneImages } from '../../examples/drone/images.js';
 import { groundSend, type Rig, runningVersions, saveUnderTag, settledOn, startRig } from '../testing/rig.js';
+import { RUN_ID, removeRunImages, runLeftovers, runTag } from '../testing/test-run.js';
 
 // Every strategy end to end on the real engine, chained on one device so that each step costs
 // one container start: v1 -> (hand-over) v2 -> (download-then-kill) v3 -> (kill-then-download,
 // from a tarball) v4 -> (delete-then-download) v5 -> crashing v6 rolled back -> update lock.
+// Every image and tag is this run's own (test-run.ts): another run on the engine removes only its.
 const BASE = ['flight', 'camera', 'ground'];
 let rig: Rig;
+let images: DroneImages;
+let dir: string | undefined;
 let tars: { v2: string; v1: string };
+const tags = { v3: runTag(3), v4: runTag(4), v5: runTag(5) };
 
 beforeAll(async () => {
-  await buildDroneImages();
-  const dir = join(buildDir(), 'test');
-  await mkdir(dir, { recursive: true });
+  images = await buildDroneImages({ run: RUN_ID });
+  dir = await mkdtemp(join(buildDir(), `test-${RUN_ID}-`));
   tars = { v2: join(dir, 'drone-test-4.tar'), v1: join(dir, 'drone-test-5.tar') };
-  await saveUnderTag(DRONE_IMAGES.v2, 'aloft/drone-test:4', tars.v2);
-  await saveUnderTag(DRONE_IMAGES.v1, 'aloft/drone-test:5', tars.v1);
+  await saveUnderTag(images.v2, '4', tars.v2);
+  await saveUnderTag(images.v1, '5', tars.v1);
   // v3 under a tag of its own: delete-then-download deletes the image of the version it replaces.
-  await promisify(execFile)('docker', ['tag', DRONE_IMAGES.v1, 'aloft/drone-test:3']);
+  await promisify(execFile)('docker', ['tag', images.v1, tags.v3]);
   rig = await startRig('strategies');
 });
 afterAll(async () => {
   await rig?.close();
-  for (const t of ['3', '4', '5'])
-    await promisify(execFile)('docker', ['rmi', `aloft/drone-test:${t}`]).catch(() => {});
+  if (dir) await rm(dir, { recursive: true, force: true });
+  await removeRunImages();
+  expect(await runLeftovers()).toEqual([]);
 });
 
 const statesSince = (i: number) => rig.states.slice(i).map((s) => s.state);
 
 describe.sequential('update strategies on the real engine', { timeout: 300_000 }, () => {
   it('installs v1, which takes the flight controller, camera and ground link', async () => {
-    await rig.agent.submit({ release: { version: '1', image: DRONE_IMAGES.v1 }, source: { kind: 'engine' } });
+    await rig.agent.submit({ release: { version: '1', image: images.v1 }, source: { kind: 'engine' } });
     await settledOn(rig.agent, '1', BASE);
     await expect.poll(() => rig.hw.flight.lastCommand()?.holder, { timeout: 10_000 }).toBe('1');
     expect(await runningVersions(rig.deviceId)).toEqual(['1']);
@@ -45,7 +50,7 @@ describe.sequential('update strategies on the real engine', { timeout: 300_000 }
     const t0 = performance.now();
     // No strategy given: io.balena.update.strategy=hand-over on the image decides.
     await rig.agent.submit({
-      release: { version: '2', image: DRONE_IMAGES.v2 },
+      release: { version: '2', image: images.v2 },
       source: { kind: 'engine' },
       healthWindowMs: 1500,
     });
@@ -65,7 +70,7 @@ describe.sequential('update strategies on the real engine', { timeout: 300_000 }
   it('download-then-kill: v2 is stopped, then v3 started; v3 takes the leases', async () => {
     const i = rig.states.length;
     await rig.agent.submit({
-      release: { version: '3', image: 'aloft/drone-test:3' },
+      release: { version: '3', image: tags.v3 },
       source: { kind: 'engine' },
       strategy: 'download-then-kill',
       healthWindowMs: 1500,
@@ -79,7 +84,7 @@ describe.sequential('update strategies on the real engine', { timeout: 300_000 }
   it('kill-then-download: v3 is stopped before the tarball of v4 downloads and loads', async () => {
     const i = rig.states.length;
     await rig.agent.submit({
-      release: { version: '4', image: 'aloft/drone-test:4' },
+      release: { version: '4', image: tags.v4 },
       source: { kind: 'tar', path: tars.v2 },
       strategy: 'kill-then-download',
       healthWindowMs: 1500,
@@ -95,7 +100,7 @@ describe.sequential('update strategies on the real engine', { timeout: 300_000 }
   it('delete-then-download: v4 container and image are deleted before v5 downloads', async () => {
     const i = rig.states.length;
     await rig.agent.submit({
-      release: { version: '5', image: 'aloft/drone-test:5' },
+      release: { version: '5', image: tags.v5 },
       source: { kind: 'tar', path: tars.v1 },
       strategy: 'delete-then-download',
       healthWindowMs: 1500,
@@ -104,13 +109,13 @@ describe.sequential('update strategies on the real engine', { timeout: 300_000 }
     const seen = statesSince(i);
     expect(seen.indexOf('deleting')).toBeGreaterThan(-1);
     expect(seen.indexOf('deleting')).toBeLessThan(seen.indexOf('downloading'));
-    expect(await rig.agent.runtime.imageLabels('aloft/drone-test:4')).toBeUndefined();
+    expect(await rig.agent.runtime.imageLabels(tags.v4)).toBeUndefined();
     expect(await runningVersions(rig.deviceId)).toEqual(['5']);
   });
 
   it('a v6 that crashes in its health window is rolled back: v5 runs again with its leases', async () => {
     await rig.agent.submit({
-      release: { version: '6', image: DRONE_IMAGES.v2crash },
+      release: { version: '6', image: images.v2crash },
       source: { kind: 'engine' },
       strategy: 'hand-over',
       healthWindowMs: 8000,
@@ -128,7 +133,7 @@ describe.sequential('update strategies on the real engine', { timeout: 300_000 }
     await groundSend(url, { op: 'lock', ms: 4000 });
     await expect.poll(() => rig.agent.bridge.lockOf('5')?.reason, { timeout: 5000 }).toMatch(/manoeuvre/);
     await rig.agent.submit({
-      release: { version: '7', image: DRONE_IMAGES.v1 },
+      release: { version: '7', image: images.v1 },
       source: { kind: 'engine' },
       strategy: 'download-then-kill',
       lockTimeoutMs: 300,
@@ -143,7 +148,7 @@ describe.sequential('update strategies on the real engine', { timeout: 300_000 }
     // Again with a longer bound: the agent waits for the unlock, then updates.
     const i = rig.states.length;
     await rig.agent.submit({
-      release: { version: '8', image: DRONE_IMAGES.v1 },
+      release: { version: '8', image: images.v1 },
       source: { kind: 'engine' },
       strategy: 'download-then-kill',
       lockTimeoutMs: 30_000,

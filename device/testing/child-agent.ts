@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildDir, bundleHostEntry } from '../../examples/drone/images.js';
 import { projectRoot } from '../../sdk/project-root.js';
 import type { AgentState } from '../agent/index.js';
+import { RUN_ID } from './test-run.js';
 
 /** The agent as its own process (`aloft device run --json`), so tests can kill -9 it. */
 export interface ChildAgent {
@@ -17,11 +19,16 @@ export interface ChildAgent {
 }
 
 let bundled: Promise<string> | undefined;
-/** Bundles device/main.ts once per test process (packages stay external). */
+/**
+ * Bundles device/main.ts once per test process (packages stay external). Written under this
+ * run's name and renamed into place: another run in the same clone may be starting agent.mjs.
+ */
 export function agentEntry(): Promise<string> {
   bundled ??= (async () => {
     const out = join(buildDir(), 'agent.mjs');
-    await bundleHostEntry(join(projectRoot(), 'device', 'main.ts'), out);
+    const part = join(buildDir(), `agent.${RUN_ID}.mjs`);
+    await bundleHostEntry(join(projectRoot(), 'device', 'main.ts'), part);
+    await rename(part, out);
     return out;
   })();
   return bundled;

@@ -8,6 +8,7 @@ import { type DroneHardware, droneHardware } from '../../examples/drone/resource
 import { dockerClient } from '../../sdk/docker/index.js';
 import { Agent, type AgentState } from '../agent/index.js';
 import { DEVICE_LABEL, removeDeviceContainers } from '../agent/runtime.js';
+import { RUN_ID, runTag } from './test-run.js';
 
 export { removeDeviceContainers };
 
@@ -24,7 +25,7 @@ export interface Rig {
 }
 
 export async function startRig(name: string): Promise<Rig> {
-  const deviceId = `${name}-${process.pid}-${Date.now().toString(36)}`;
+  const deviceId = `${name}-${RUN_ID}-${Date.now().toString(36)}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'aloft-dev-'));
   const hw = droneHardware();
   const agent = await Agent.start({ dataDir, deviceId, resources: hw.all, pollMs: 100 });
@@ -58,11 +59,20 @@ export function settledOn(agent: Agent, version: string, leases: string[], timeo
   );
 }
 
-/** `docker save IMAGE` to FILE under a fresh tag, then drops the tag, so loading it is real. */
-export async function saveUnderTag(image: string, tag: string, file: string): Promise<void> {
+/**
+ * `docker save IMAGE` to FILE under this run's tag runTag(name), then drops the tag, so loading
+ * it is real; resolves to the tag. A tag of the run's own: with a fixed one another run's rmi
+ * could land between this tag and the save, and this rmi untag what another run updates to.
+ */
+export async function saveUnderTag(image: string, name: string, file: string): Promise<string> {
+  const tag = runTag(name);
   await run('docker', ['tag', image, tag]);
-  await run('docker', ['save', '-o', file, tag]);
-  await run('docker', ['rmi', tag]);
+  try {
+    await run('docker', ['save', '-o', file, tag]);
+  } finally {
+    await run('docker', ['rmi', tag]);
+  }
+  return tag;
 }
 
 /** Sends one JSON message to the drone's ground link, as a ground station would. */

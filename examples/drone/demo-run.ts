@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ export async function runDroneDemo(opts: DroneDemoOptions = {}): Promise<DroneDe
   const health = opts.healthWindowMs ?? 3000;
   log('building drone images v1, v2');
   await buildDroneImages();
-  const deviceId = `demo-${process.pid}-${Date.now().toString(36)}`;
+  const deviceId = `demo-${process.pid}-${randomBytes(3).toString('hex')}`;
   const dataDir = await mkdtemp(join(tmpdir(), 'aloft-demo-'));
   const hw = droneHardware();
   const agent = await Agent.start({
@@ -133,8 +134,9 @@ export async function runDroneDemo(opts: DroneDemoOptions = {}): Promise<DroneDe
       ),
     );
     if (opts.killThenDownload) {
-      // A real fetch after the kill: v2 saved under a tag of its own, untagged, loaded back.
-      const tag = `aloft/drone-bench:${process.pid}`;
+      // A real fetch after the kill: v2 saved under a tag of its own, untagged, loaded back. The
+      // random part: pids repeat across pid namespaces, and another run must not remove this tag.
+      const tag = `aloft/drone-bench:${process.pid}-${randomBytes(3).toString('hex')}`;
       const tar = join(dataDir, 'v2.tar');
       await run('docker', ['tag', DRONE_IMAGES.v2, tag]);
       await run('docker', ['save', '-o', tar, tag]);

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BASE_IMAGES, dockerClient, ensureBaseImages } from '../../sdk/docker/index.js';
 import { projectRoot } from '../../sdk/project-root.js';
@@ -11,6 +11,19 @@ export const DRONE_IMAGES = {
 } as const;
 
 export const DRONE_LABEL = 'io.aloft.drone';
+/** Which test run built an image (see buildDroneImages' `run`); cleanup filters on its value. */
+export const DRONE_RUN_LABEL = `${DRONE_LABEL}.run`;
+
+export type DroneImages = { readonly [K in keyof typeof DRONE_IMAGES]: string };
+
+/** One test run's repository: its drone images are `aloft/drone-RUN:1`, `:2`, `:2-crash`. */
+export const droneRunRepo = (run: string): string => `aloft/drone-${run}`;
+
+export const droneRunImages = (run: string): DroneImages => ({
+  v1: `${droneRunRepo(run)}:1`,
+  v2: `${droneRunRepo(run)}:2`,
+  v2crash: `${droneRunRepo(run)}:2-crash`,
+});
 
 /** Where bundles and build contexts go (git-ignored). */
 export const buildDir = () => join(projectRoot(), 'examples', 'drone', 'build');
@@ -58,30 +71,56 @@ async function buildImage(tag: string, context: string, files: string[]): Promis
   });
 }
 
-/** Builds aloft/drone:1, :2 and :2-crash (idempotent: unchanged inputs hit the build cache). */
-export async function buildDroneImages(): Promise<typeof DRONE_IMAGES> {
+export interface BuildDroneOptions {
+  /**
+   * A test run's id: build that run's own images (droneRunImages(run)) instead of the shared
+   * aloft/drone:N. A test must not use the shared tags: the demo removes aloft/drone:2 and
+   * rebuilds it, and a clone with other app sources retags them under a running test.
+   */
+  run?: string;
+}
+
+/**
+ * Builds aloft/drone:1, :2 and :2-crash, or with `run` that run's own images. The shared tags
+ * are content-addressed rebuilds: unchanged inputs hit the build cache and retag the same image
+ * ID, so `aloft demo` stays fast. A run's images carry DRONE_RUN_LABEL right after FROM: no
+ * step is shared with another run's build cache (its removal can never take a parent another
+ * build is using), every intermediate image is findable by the label, and containers made from
+ * them inherit it. Their contexts go to a private folder (two runs in one clone bundle at once).
+ */
+export async function buildDroneImages(options: BuildDroneOptions = {}): Promise<DroneImages> {
   await ensureBaseImages();
-  const root = projectRoot();
-  for (const v of ['1', '2'] as const) {
-    const ctx = join(buildDir(), `v${v}`);
-    await mkdir(ctx, { recursive: true });
-    await bundleApp(join(root, 'examples', 'drone', 'app', `v${v}.ts`), join(ctx, 'app.mjs'));
-    await writeFile(
-      join(ctx, 'Dockerfile'),
-      [
-        `FROM ${BASE_IMAGES.node}`,
-        'COPY app.mjs /app/app.mjs',
-        // balena's label names, read by Aloft as aliases of io.aloft.update.*.
-        `LABEL ${DRONE_LABEL}=${v} io.balena.update.strategy=hand-over io.balena.update.handover-timeout=30000`,
-        'CMD ["node", "/app/app.mjs"]',
-        '',
-      ].join('\n'),
-    );
-    await buildImage(DRONE_IMAGES[`v${v}`], ctx, ['Dockerfile', 'app.mjs']);
+  const { run } = options;
+  const tags = run ? droneRunImages(run) : DRONE_IMAGES;
+  const runLabel = run ? [`LABEL ${DRONE_RUN_LABEL}=${run}`] : [];
+  await mkdir(buildDir(), { recursive: true });
+  const dir = run ? await mkdtemp(join(buildDir(), `run-${run}-`)) : buildDir();
+  try {
+    const root = projectRoot();
+    for (const v of ['1', '2'] as const) {
+      const ctx = join(dir, `v${v}`);
+      await mkdir(ctx, { recursive: true });
+      await bundleApp(join(root, 'examples', 'drone', 'app', `v${v}.ts`), join(ctx, 'app.mjs'));
+      await writeFile(
+        join(ctx, 'Dockerfile'),
+        [
+          `FROM ${BASE_IMAGES.node}`,
+          ...runLabel,
+          'COPY app.mjs /app/app.mjs',
+          // balena's label names, read by Aloft as aliases of io.aloft.update.*.
+          `LABEL ${DRONE_LABEL}=${v} io.balena.update.strategy=hand-over io.balena.update.handover-timeout=30000`,
+          'CMD ["node", "/app/app.mjs"]',
+          '',
+        ].join('\n'),
+      );
+      await buildImage(tags[`v${v}`], ctx, ['Dockerfile', 'app.mjs']);
+    }
+    const crash = join(dir, 'v2-crash');
+    await mkdir(crash, { recursive: true });
+    await writeFile(join(crash, 'Dockerfile'), `FROM ${tags.v2}\nENV DRONE_CRASH_AFTER_MS=1500\n`);
+    await buildImage(tags.v2crash, crash, ['Dockerfile']);
+  } finally {
+    if (run) await rm(dir, { recursive: true, force: true });
   }
-  const crash = join(buildDir(), 'v2-crash');
-  await mkdir(crash, { recursive: true });
-  await writeFile(join(crash, 'Dockerfile'), `FROM ${DRONE_IMAGES.v2}\nENV DRONE_CRASH_AFTER_MS=1500\n`);
-  await buildImage(DRONE_IMAGES.v2crash, crash, ['Dockerfile']);
-  return DRONE_IMAGES;
+  return tags;
 }
