@@ -1,13 +1,19 @@
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BASE_IMAGES, dockerClient, LABEL_PREFIX } from './index.js';
+
+// Another test run may share the engine: its containers carry the same test label, so this run
+// marks its own with a run label (pid, and random bytes because pids repeat) and checks those.
+const RUN_KEY = `${LABEL_PREFIX}test.run`;
+const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 
 async function runAndCapture(image: string, cmd: string[]): Promise<{ stdout: string; status: number }> {
   const docker = dockerClient();
   const container = await docker.createContainer({
     Image: image,
     Cmd: cmd,
-    Labels: { [`${LABEL_PREFIX}test`]: 'foundation' },
+    Labels: { [`${LABEL_PREFIX}test`]: 'foundation', [RUN_KEY]: RUN_ID },
     HostConfig: { AutoRemove: false },
   });
   try {
@@ -41,10 +47,10 @@ describe('local base images on the real Docker Engine', () => {
     expect(stdout.trim()).toBe(process.versions.node);
   });
 
-  it('leaves no container behind', async () => {
+  it('leaves no container of this run behind', async () => {
     const left = await dockerClient().listContainers({
       all: true,
-      filters: { label: [`${LABEL_PREFIX}test=foundation`] },
+      filters: { label: [`${LABEL_PREFIX}test=foundation`, `${RUN_KEY}=${RUN_ID}`] },
     });
     expect(left).toEqual([]);
   });

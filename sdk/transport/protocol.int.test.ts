@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,9 @@ import { imageDigest, makeManifest, realPayload, sign, testKeys } from './testin
 
 // One conformance body, two brokers: aedes (embedded, MQTT 3.1.1) and Mosquitto (MQTT 5).
 const root = projectRoot();
+// Names this run's folder and image tags: the pid to tell runs apart, random bytes because pids
+// repeat across pid namespaces (another run on this engine or in this clone must not share them).
+const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
 const { bytes: payload, source } = realPayload(root, 1_200_000); // ~74 blocks of 16 KiB
 const v1 = new TextEncoder().encode('image v1');
 const precursor = imageDigest(v1);
@@ -50,7 +54,7 @@ beforeAll(async () => {
   aedes = await startEmbeddedBroker();
   // The kill -9 test needs the device as a real process: compile just its entry (and what it
   // imports) with tsc, inside the repo so that node_modules resolves.
-  const out = join(root, `.aloft-tmp-protocol-${process.pid}`);
+  const out = join(root, `.aloft-tmp-protocol-${RUN_ID}`);
   dirs.push(out);
   execFileSync(
     process.execPath,
@@ -647,7 +651,7 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
     const root = join(dir, name);
     execFileSync('mkdir', ['-p', join(root, 'etc')]);
     await writeFile(join(root, 'etc/release'), text);
-    const tag = `aloft-transport-test/${name}:${process.pid}`;
+    const tag = `aloft-transport-test/${name}:${RUN_ID}`;
     execFileSync('tar', ['-C', root, '-cf', `${root}.tar`, '.']);
     docker('import', '--change', 'LABEL io.aloft.transport-test=1', `${root}.tar`, tag);
     tags.push(tag);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient } from '../../docker/index.js';
 import { type Gateway, startGateway } from '../cgi/gateway.js';
@@ -6,24 +7,21 @@ import { run } from '../run.js';
 import { backendConformance } from '../testing/conformance.js';
 import { ensureFixtureImages, TEST_CGI_IMAGE } from '../testing/fixture-images.js';
 import { envOf, http } from '../testing/http.js';
+import { SWARM_USER_LABEL, useSwarm } from '../testing/swarm-share.js';
 import { SwarmBackend } from './swarm.js';
 
-// A one-node swarm on this engine. The test makes one only when the engine is not in a swarm
-// already, and leaves it afterwards only if it made it: the engine ends as it was found.
-const SCOPE = `test.swarm.${process.pid}`;
-let createdSwarm = false;
+// A one-node swarm on this engine, shared with any other run's Swarm test (swarm-share.ts): a
+// test makes one only when the engine is in none, and the last run out leaves it only if a test
+// made it, so the engine ends as it was found and no run pulls the swarm from under another.
+// The scope has random bytes beside the pid because pids repeat across pid namespaces.
+const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
+const SCOPE = `test.swarm.${RUN_ID}`;
+let leaveSwarm: (() => Promise<void>) | undefined;
 const backend = new SwarmBackend();
 
 beforeAll(async () => {
   await ensureFixtureImages();
-  const docker = dockerClient();
-  const info = await docker.info();
-  if (info.Swarm?.LocalNodeState !== 'active') {
-    await docker.swarmInit({ ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
-    createdSwarm = true;
-  } else if (!info.Swarm?.ControlAvailable) {
-    throw new Error('this engine is a swarm worker, not a manager: the Swarm backend test needs a manager');
-  }
+  leaveSwarm = await useSwarm(RUN_ID);
 });
 
 afterAll(async () => {
@@ -36,7 +34,12 @@ afterAll(async () => {
     if (!left.some((c) => String(c.Labels[FUNCTION_LABEL]).includes(SCOPE))) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  if (createdSwarm) await docker.swarmLeave({ force: true });
+  await leaveSwarm?.();
+  const mine = await docker.listContainers({
+    all: true,
+    filters: { label: [`${SWARM_USER_LABEL}=${RUN_ID}`] },
+  });
+  expect(mine).toEqual([]);
 });
 
 describe('backend conformance: Swarm replicated jobs', () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_IMAGES, dockerClient, ensureBaseImages } from '../../docker/index.js';
@@ -8,6 +9,33 @@ import { http } from '../testing/http.js';
 
 // The built command (bin/aloft.js -> dist/), as a user runs it: scripts/test.sh builds first.
 const ALOFT = join(projectRoot(), 'bin', 'aloft.js');
+
+// Another run may share the engine, and `aloft fn run` labels every container with the scope
+// "cli" whoever runs it: this run's containers get an environment variable of their own (pid,
+// and random bytes because pids repeat) and the checks and the cleanup look at those alone.
+const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
+const MARK = ['-e', `ALOFT_TEST_RUN=${RUN_ID}`];
+const SERVE_NAME = `cli-test-${RUN_ID}`;
+
+/** This run's `aloft fn run` containers (an `aloft fn run` of another run may be mid-call). */
+async function runContainers(): Promise<string[]> {
+  const docker = dockerClient();
+  const cli = await docker.listContainers({ all: true, filters: { label: [`${FUNCTION_LABEL}=cli`] } });
+  const ours = await Promise.all(
+    cli.map(async (c) => {
+      // Gone since the listing: removed by its own command, so not left behind.
+      const env: string[] = await docker
+        .getContainer(c.Id)
+        .inspect()
+        .then(
+          (i) => i.Config.Env ?? [],
+          () => [],
+        );
+      return env.includes(MARK[1]) ? [c.Id] : [];
+    }),
+  );
+  return ours.flat();
+}
 
 function aloft(
   args: string[],
@@ -33,8 +61,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sweepFunctions({ scope: 'cli' });
-  await sweepFunctions({ scope: `gateway.cli-test-${process.pid}` });
+  // Not sweepFunctions({ scope: 'cli' }): that kills every run's `aloft fn run` containers.
+  for (const id of await runContainers()) await dockerClient().getContainer(id).remove({ force: true });
+  await sweepFunctions({ scope: `gateway.${SERVE_NAME}` });
 });
 
 describe('aloft fn', () => {
@@ -43,6 +72,7 @@ describe('aloft fn', () => {
       [
         'fn',
         'run',
+        ...MARK,
         '-e',
         'WHO=drone',
         BASE_IMAGES.busybox,
@@ -56,24 +86,20 @@ describe('aloft fn', () => {
   });
 
   it('run: gives everything after IMAGE to the container, even --help', async () => {
-    const r = await aloft(['fn', 'run', BASE_IMAGES.busybox, 'echo', '--help', '-e']);
+    const r = await aloft(['fn', 'run', ...MARK, BASE_IMAGES.busybox, 'echo', '--help', '-e']);
     expect(r.stdout).toBe('--help -e\n');
     expect(r.code).toBe(0);
   });
 
   it('run: a timeout kills the container and exits 124', async () => {
-    const r = await aloft(['fn', 'run', '--timeout', '1s', BASE_IMAGES.busybox, 'sleep', '30']);
+    const r = await aloft(['fn', 'run', ...MARK, '--timeout', '1s', BASE_IMAGES.busybox, 'sleep', '30']);
     expect(r.code).toBe(124);
     expect(r.stderr).toMatch(/longer than 1000 ms/);
-    const left = await dockerClient().listContainers({
-      all: true,
-      filters: { label: [`${FUNCTION_LABEL}=cli`] },
-    });
-    expect(left).toEqual([]);
+    expect(await runContainers()).toEqual([]);
   });
 
   it('run: bad input is one line and exit 1; a usage error exits 2', async () => {
-    const r = await aloft(['fn', 'run', '--memory', 'lots', BASE_IMAGES.busybox, 'true']);
+    const r = await aloft(['fn', 'run', ...MARK, '--memory', 'lots', BASE_IMAGES.busybox, 'true']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/--memory 'lots' is not a size/);
@@ -83,7 +109,7 @@ describe('aloft fn', () => {
   });
 
   it('serve: answers over HTTP and removes its containers on SIGINT', async () => {
-    const name = `cli-test-${process.pid}`;
+    const name = SERVE_NAME;
     const child = spawn(
       process.execPath,
       [
