@@ -317,7 +317,11 @@ describe.each([
       await pub.publish(sign(manifestFor(fleet, 10), key.secretKey), payload, [key.trusted]);
       // Asked again after at least a second: by then every broadcast block has reached the device.
       await until<void>('the policy to be asked twice', (r) => {
-        const t = setInterval(() => asked.length >= 2 && (clearInterval(t), r()), 50);
+        const t = setInterval(() => {
+          if (asked.length < 2) return;
+          clearInterval(t);
+          r();
+        }, 50);
       });
       expect(device.stats.blocks).toBe(0);
       expect(states.at(-1)).toMatchObject({ phase: 'waiting', targetSeq: 10, reason: answer.reason });
@@ -329,7 +333,11 @@ describe.each([
       answer = { action: 'refuse', reason: 'rule "no-updates-in-flight" matched' };
       await pub.publish(sign(manifestFor(fleet, 11), key.secretKey), payload, [key.trusted]);
       await until<void>('the refusal', (r) => {
-        const t = setInterval(() => rejected.length && (clearInterval(t), r()), 50);
+        const t = setInterval(() => {
+          if (!rejected.length) return;
+          clearInterval(t);
+          r();
+        }, 50);
       });
       // Sequence 10 was asked until it could go, then 11 once: a refusal is final.
       expect(new Set(asked.slice(0, -1))).toEqual(new Set([10]));
@@ -558,7 +566,12 @@ async function quiet(f: () => Promise<number>, output = false): Promise<number |
 /** Keeps what is written to a stream (and shows none of it) until `restore()`. */
 function capture(stream: NodeJS.WriteStream) {
   const write = stream.write;
-  const c = { text: '', restore: () => void (stream.write = write) };
+  const c = {
+    text: '',
+    restore: () => {
+      stream.write = write;
+    },
+  };
   stream.write = ((chunk: string) => {
     c.text += chunk;
     return true;
