@@ -46,6 +46,45 @@ export async function createWithDeltaEngine(
   return { patch: new Uint8Array(await readFile(out)), kind: 'delta' };
 }
 
+/** What an image patch's header records about the two images: the manifest's defaults. */
+export interface ImagePatchIds {
+  /** The image the patch applies to (none for a full-image patch). */
+  readonly precursor?: string;
+  readonly target: string;
+  /** The target's layer DiffIDs in order, a layer that repeats listed each time. */
+  readonly diffIds: readonly string[];
+  readonly kind: 'delta' | 'full';
+}
+
+/**
+ * For `publish --patch FILE`: what FILE records when it is an image patch (as `delta create`
+ * writes for two images); undefined for a file patch, which records no image IDs. Read with
+ * imagePatchInfo, as `--patch FILE --to NEW` reads it, which also refuses a truncated or padded
+ * FILE; the DiffIDs come from the header itself, since imagePatchInfo lists a repeated layer once.
+ */
+export async function readImagePatchIds(path: string, bytes: Uint8Array): Promise<ImagePatchIds | undefined> {
+  // The pure header codec first: a file patch never loads the engine (native zstd).
+  const image = await import('../../delta/core/image/index.js');
+  if (!image.isImagePatch(bytes)) return undefined;
+  const delta = await import('../../delta/node/image/index.js');
+  const info = await delta.imagePatchInfo(path);
+  return {
+    precursor: info.source?.imageId,
+    target: info.target.imageId,
+    diffIds: image.decodeImagePatchHeader(bytes).target.diffIds,
+    kind: info.mode,
+  };
+}
+
+/** The image ID of a container image (docker save or OCI); undefined when `path` is not one. */
+export async function imageIdOf(path: string): Promise<string | undefined> {
+  const delta = await import('../../delta/node/image/index.js');
+  if ((await delta.isImageInput(path)) !== 'image') return undefined;
+  const { model, files } = await delta.readImage(path);
+  await files.close();
+  return model.imageId;
+}
+
 /** The full-image payload of an image (docker save or OCI): for a device that runs another image. */
 export async function createFullImagePatch(imagePath: string, out: string): Promise<Uint8Array> {
   const delta = await import('../../delta/index.js');

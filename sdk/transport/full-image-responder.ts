@@ -8,7 +8,7 @@ import {
   signManifest,
   type TrustedKey,
 } from '../protocol/index.js';
-import { createFullImagePatch } from './delta-bridge.js';
+import { createFullImagePatch, imageIdOf } from './delta-bridge.js';
 import { TransportError } from './errors.js';
 import { nodeSha256 } from './node-sha256.js';
 import type { Publisher } from './publisher.js';
@@ -81,52 +81,33 @@ export function answerFullImageRequests(o: FullImageResponderOptions) {
   };
 }
 
-/** What `publish --patch FILE --to NEW` takes from NEW once NEW is checked to be FILE's target. */
-export interface CheckedTarget {
-  readonly imageId: string;
-  readonly diffIds: readonly string[];
-  /** The image the patch applies to, as its header names it (none for a full-image patch). */
-  readonly precursor?: string;
-  readonly kind: 'delta' | 'full';
-}
-
 /**
- * For `publish --patch FILE --to NEW`: when NEW is a container image (docker save or OCI) and
- * FILE an image patch, NEW may be sent in full to a device that asks, but only if it is the
- * image the patch makes (its header names the target's image ID), and the manifest's target
- * (`--target`, when given) must be NEW too: a device checks the image it rebuilds against it.
- * Anything else is one line naming the file and both IDs, before anything is published.
- * Resolves undefined when NEW or FILE is not an image (a file patch: NEW only names a digest).
+ * For `publish --patch FILE --to NEW` with FILE an image patch: NEW is sent in full to a device
+ * that asks, so it must be the image FILE makes (`makes`, its header's target image ID), and the
+ * manifest's target (`--target`, when given) must be NEW too: a device checks the image it
+ * rebuilds against it. Anything else is one line naming the files and both IDs, before anything
+ * is published.
  */
 export async function checkPatchTarget(
   patchPath: string,
+  makes: string,
   imagePath: string,
   target: string | undefined,
-): Promise<CheckedTarget | undefined> {
-  // Loaded only here: a plain `publish --patch FILE` never loads the delta engine.
-  const delta = await import('../../delta/node/image/index.js');
-  const [patchKind, imageKind] = await Promise.all([
-    delta.isImageInput(patchPath),
-    delta.isImageInput(imagePath),
-  ]);
-  if (patchKind !== 'image-patch' || imageKind !== 'image') return undefined;
-  const info = await delta.imagePatchInfo(patchPath);
-  const { model, files } = await delta.readImage(imagePath);
-  await files.close();
-  if (info.target.imageId !== model.imageId)
+): Promise<void> {
+  const imageId = await imageIdOf(imagePath);
+  if (imageId === undefined)
     throw new TransportError(
       'TRANSPORT_INPUT',
-      `${imagePath} is image ${model.imageId}, but the patch ${patchPath} makes image ${info.target.imageId}: give --to the image the patch was made to`,
+      `${imagePath} is not a container image (docker save or OCI), but the patch ${patchPath} is an image patch that makes image ${makes}: give --to that image, or drop --to`,
     );
-  if (target !== undefined && target !== model.imageId)
+  if (makes !== imageId)
     throw new TransportError(
       'TRANSPORT_INPUT',
-      `--target ${target} is not the image ID of ${imagePath} (${model.imageId}), which the patch ${patchPath} makes: drop --target or correct it`,
+      `${imagePath} is image ${imageId}, but the patch ${patchPath} makes image ${makes}: give --to the image the patch was made to`,
     );
-  return {
-    imageId: model.imageId,
-    diffIds: model.layers.map((l) => l.diffId),
-    precursor: info.source?.imageId,
-    kind: info.mode,
-  };
+  if (target !== undefined && target !== imageId)
+    throw new TransportError(
+      'TRANSPORT_INPUT',
+      `--target ${target} is not the image ID of ${imagePath} (${imageId}), which the patch ${patchPath} makes: drop --target or correct it`,
+    );
 }

@@ -764,19 +764,24 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
     }
   });
 
-  it('--patch FILE without --to: a full-image request is logged with what to give, nothing sent', async () => {
+  it('--patch FILE alone: precursor, target and DiffIDs from its header; a full-image request is logged, nothing sent', async () => {
     const r = await rig();
     const fleet = fleetName();
     const stray = await device(fleet, 'stray', imageDigest(new TextEncoder().encode('neither')));
     const peer = await device(fleet, 'peer', r.oldId);
     const err = capture(process.stderr);
     try {
-      const ids = ['--precursor', r.oldId, '--target', r.newId];
       const published = quiet(() =>
-        publishCommand.run([...r.args(fleet, aedes.url), '--patch', r.patch, ...ids, '--linger', '1']),
+        publishCommand.run([...r.args(fleet, aedes.url), '--patch', r.patch, '--linger', '1']),
       );
-      await peer.got();
+      const [delta, deltaPath] = await peer.got();
       expect(await published).toBe(0);
+      expect(delta).toMatchObject({
+        precursor: r.oldId,
+        target: { imageId: r.newId, diffIds: r.created.layers.map((l) => l.diffId) },
+        patch: { kind: 'delta' },
+      });
+      expect(await rebuild(deltaPath, r.oldTar)).toBe(r.newId);
       expect(err.text).toMatch(
         /^full image requested by stray \(runs sha256:[0-9a-f]{12}…\): publish with --to NEW \(the target image, docker save or OCI\) to answer it$/m,
       );
@@ -789,7 +794,7 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
     }
   });
 
-  it('--patch FILE --to a NEW the patch does not make: one line, exit 1, nothing published or written', async () => {
+  it('--patch FILE with a --to, --precursor, --target, --diff-id, --from or --full its header contradicts: one line, exit 1, nothing published or written', async () => {
     const r = await rig();
     const fleet = fleetName();
     const watcher = await rawClient(mosquittoUrl(), 5);
@@ -797,6 +802,7 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
     watcher.on('message', (t) => seen.push(t));
     await watcher.subscribeAsync(`aloft/${fleet}/#`, { qos: 1 });
     const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as () => never);
+    const diffIds = r.created.layers.map((l) => l.diffId).join(' ');
     try {
       const cases: Array<[string[], string]> = [
         [
@@ -806,6 +812,26 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
         [
           ['--patch', r.patch, '--to', r.newTar, '--target', r.oldId],
           `aloft publish: --target ${r.oldId} is not the image ID of ${r.newTar} (${r.newId}), which the patch ${r.patch} makes: drop --target or correct it (TRANSPORT_INPUT)`,
+        ],
+        [
+          ['--patch', r.patch, '--precursor', r.newId],
+          `aloft publish: --precursor ${r.newId} is not the precursor image ID the patch ${r.patch} records (${r.oldId}): drop --precursor or correct it (TRANSPORT_INPUT)`,
+        ],
+        [
+          ['--patch', r.patch, '--target', r.oldId],
+          `aloft publish: --target ${r.oldId} is not the target image ID the patch ${r.patch} records (${r.newId}): drop --target or correct it (TRANSPORT_INPUT)`,
+        ],
+        [
+          ['--patch', r.patch, '--diff-id', r.oldId, '--diff-id', r.newId],
+          `aloft publish: --diff-id ${r.oldId} ${r.newId} is not the target's DiffIDs the patch ${r.patch} records (${diffIds}): drop --diff-id or correct it (TRANSPORT_INPUT)`,
+        ],
+        [
+          ['--patch', r.patch, '--from', r.newTar],
+          `aloft publish: ${r.newTar} is image ${r.newId}, but the patch ${r.patch} applies to image ${r.oldId}: give --from the image the patch was made from, or drop --from (TRANSPORT_INPUT)`,
+        ],
+        [
+          ['--patch', r.patch, '--full'],
+          `aloft publish: --full, but the patch ${r.patch} is a delta from image ${r.oldId}: drop --full (TRANSPORT_INPUT)`,
         ],
       ];
       for (const [source, line] of cases) {

@@ -12,7 +12,14 @@ import {
   signManifest,
   toHex,
 } from '../protocol/index.js';
-import { createWithDeltaEngine, fileDigest, type MadePatch } from './delta-bridge.js';
+import {
+  createWithDeltaEngine,
+  fileDigest,
+  type ImagePatchIds,
+  imageIdOf,
+  type MadePatch,
+  readImagePatchIds,
+} from './delta-bridge.js';
 import { TransportError } from './errors.js';
 import { answerFullImageRequests, checkPatchTarget } from './full-image-responder.js';
 import { readPublicKey, readSecretKey } from './key-files.js';
@@ -29,15 +36,18 @@ answers devices' repair requests until the fleet has been quiet for --linger sec
   --key KEY           Ed25519 private key (PKCS#8 PEM from aloft keygen)
   --from OLD --to NEW two container images (docker save or OCI): an image patch, with the
                       precursor, target and DiffIDs read from them; two files: a file patch
-  --patch FILE        an already-made patch instead. With --to NEW, an image (docker save or
-                      OCI) that FILE, an image patch, makes: the target, its DiffIDs and the
-                      precursor are read from them, NEW is checked to be what FILE makes (else
-                      exit 1, nothing published) and is sent in full on request (see --linger).
-                      Otherwise OLD and NEW, if given, only name the precursor and target
+  --patch FILE        an already-made patch instead. An image patch (delta create of two
+                      images) records the precursor, the target and its DiffIDs: they are the
+                      defaults, and --precursor/--target/--diff-id/--from, if given, must agree
+                      (else exit 1, nothing published). With --to NEW, the image it makes (docker
+                      save or OCI; checked), NEW is sent in full on request (see --linger).
+                      A file patch records none: OLD and NEW, if given, only name them
   --precursor DIGEST  sha256: ID of the image the patch applies to (default: read from the
                       images or the image patch, else sha256 of OLD)
-  --target DIGEST     sha256: ID of the image it makes (default: read from NEW, else sha256 of NEW)
-  --diff-id DIGEST    a layer DiffID of the target (repeat; default: read from NEW, else --target)
+  --target DIGEST     sha256: ID of the image it makes (default: from the images or the image
+                      patch, else sha256 of NEW)
+  --diff-id DIGEST    a layer DiffID of the target (repeat; default: from the images or the
+                      image patch, else --target)
   --full              the patch is a full image: devices need no precursor
   --strategy S        ${STRATEGIES.join(' | ')} (default download-then-kill)
   --timeout MS        the strategy's timeout, e.g. the hand-over's (default 60000)
@@ -112,7 +122,12 @@ export const publishCommand: Command = {
         throw new UsageError(`'${d}' is not a sha256:<64 hex> digest`);
 
     const secretKey = await readSecretKey(v.key);
-    const made = await makePatch(v.patch, v.from, v.to, v.target);
+    const made = await makePatch(v.patch, v.from, v.to, {
+      precursor: v.precursor,
+      target: v.target,
+      diffIds: v['diff-id'],
+      full: v.full,
+    });
     const precursor = v.precursor ?? made.precursor ?? (v.from ? await fileDigest(v.from) : undefined);
     const target = v.target ?? made.target ?? (v.to ? await fileDigest(v.to) : undefined);
     if (!target) throw new UsageError('with --patch, name the target image: --target DIGEST or --to NEW');
@@ -195,11 +210,19 @@ export const publishCommand: Command = {
   },
 };
 
+/** IDs given by flags: with an image patch they must say what its header says. */
+interface GivenIds {
+  readonly precursor?: string;
+  readonly target?: string;
+  readonly diffIds?: readonly string[];
+  readonly full: boolean;
+}
+
 async function makePatch(
   patchPath: string | undefined,
   from: string | undefined,
   to: string | undefined,
-  target: string | undefined,
+  given: GivenIds,
 ): Promise<MadePatch> {
   if (patchPath) {
     let patch: Uint8Array;
@@ -211,17 +234,60 @@ async function makePatch(
         `${patchPath}: cannot read the patch (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
       );
     }
-    // An image patch and the image it makes: as --from/--to images, so NEW can be sent in full.
-    const checked = to ? await checkPatchTarget(patchPath, to, target) : undefined;
-    if (!checked) return { patch, kind: 'delta' };
-    const { imageId, diffIds, precursor, kind } = checked;
-    return { patch, target: imageId, diffIds, precursor, kind, images: true };
+    const ids = await readImagePatchIds(patchPath, patch);
+    // A file patch records no image IDs: the flags, or OLD's and NEW's digests, name them.
+    if (!ids) return { patch, kind: 'delta' };
+    await checkImagePatchFlags(patchPath, ids, from, to, given);
+    const { precursor, target, diffIds, kind } = ids;
+    // With NEW (checked to be what the patch makes), NEW can be sent in full as with --from/--to.
+    return { patch, precursor, target, diffIds, kind, images: to !== undefined };
   }
   const dir = await mkdtemp(join(tmpdir(), 'aloft-publish-'));
   try {
     return await createWithDeltaEngine(from as string, to as string, join(dir, 'patch'));
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An image patch's header is the manifest's source of truth: a device on another image refuses
+ * the delta, and one told another target or DiffIDs rebuilds an image that does not match. So
+ * every flag given beside it must agree, else one line naming the flag, the file and both values.
+ */
+async function checkImagePatchFlags(
+  path: string,
+  ids: ImagePatchIds,
+  from: string | undefined,
+  to: string | undefined,
+  given: GivenIds,
+) {
+  if (to) await checkPatchTarget(path, ids.target, to, given.target);
+  const disagree = (flag: string, what: string, value: string, recorded: string) =>
+    new TransportError(
+      'TRANSPORT_INPUT',
+      `${flag} ${value} is not the ${what} the patch ${path} records (${recorded}): drop ${flag} or correct it`,
+    );
+  if (given.target !== undefined && given.target !== ids.target)
+    throw disagree('--target', 'target image ID', given.target, ids.target);
+  // A full-image patch records no precursor: it applies to whatever a device runs.
+  if (ids.precursor !== undefined && given.precursor !== undefined && given.precursor !== ids.precursor)
+    throw disagree('--precursor', 'precursor image ID', given.precursor, ids.precursor);
+  const diffIds = given.diffIds?.join(' ');
+  if (diffIds !== undefined && diffIds !== ids.diffIds.join(' '))
+    throw disagree('--diff-id', "target's DiffIDs", diffIds, ids.diffIds.join(' '));
+  if (given.full && ids.kind === 'delta')
+    throw new TransportError(
+      'TRANSPORT_INPUT',
+      `--full, but the patch ${path} is a delta from image ${ids.precursor}: drop --full`,
+    );
+  if (from && ids.precursor !== undefined) {
+    const imageId = await imageIdOf(from);
+    if (imageId !== ids.precursor)
+      throw new TransportError(
+        'TRANSPORT_INPUT',
+        `${from} is ${imageId ? `image ${imageId}` : 'not a container image'}, but the patch ${path} applies to image ${ids.precursor}: give --from the image the patch was made from, or drop --from`,
+      );
   }
 }
 
