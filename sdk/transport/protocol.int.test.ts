@@ -16,6 +16,7 @@ import {
   encodeCbor,
   LIMITS,
   type Manifest,
+  openManifest,
   type ProtocolError,
   topics,
 } from '../protocol/index.js';
@@ -652,7 +653,7 @@ function spawnDevice(script: string, config: object) {
   return { child, next, exited };
 }
 
-describe('aloft publish answers a full-image request with NEW (--from/--to images, --patch with --to)', () => {
+describe('aloft publish with images: --from/--to, or an already-made image patch (--patch, IDs from its header)', () => {
   const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
   const tags: string[] = [];
   afterAll(() => {
@@ -792,6 +793,23 @@ describe('aloft publish answers a full-image request with NEW (--from/--to image
       await stray.receiver.stop();
       await peer.receiver.stop();
     }
+  });
+
+  it('--patch FILE alone, FILE a full-image patch: the manifest is a full image of its target', async () => {
+    const r = await rig();
+    const { createImagePatch, aloftLayerEngine } = await import('../../delta/index.js');
+    const patch = join(r.dir, 'v2-full.patch');
+    await createImagePatch(r.newTar, r.newTar, patch, { engine: aloftLayerEngine, full: true });
+    const out = join(r.dir, 'out-full');
+    const args = ['--fleet', fleetName(), '--key', join(r.dir, 'keys/aloft.key'), '--patch', patch];
+    expect(await quiet(() => publishCommand.run([...args, '--out', out]))).toBe(0);
+    const m = openManifest(new Uint8Array(await readFile(join(out, 'manifest.cbor'))), r.keys);
+    expect(m).toMatchObject({
+      precursor: r.newId,
+      target: { imageId: r.newId, diffIds: r.created.layers.map((l) => l.diffId) },
+      patch: { kind: 'full' },
+    });
+    expect(await rebuild(join(out, 'patch'))).toBe(r.newId);
   });
 
   it('--patch FILE with a --to, --precursor, --target, --diff-id, --from or --full its header contradicts: one line, exit 1, nothing published or written', async () => {
