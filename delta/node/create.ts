@@ -29,6 +29,8 @@ export interface CreateSummary {
   readonly ratio: number;
   /** Threads that diffed changed files (2 when a worker took part). */
   readonly diffThreads: number;
+  /** The diff worker died on the way (this thread diffed what it held: the same patch). */
+  readonly diffWorkerDied: boolean;
   readonly stats: CreateStats;
 }
 
@@ -87,6 +89,7 @@ export function createPatchFile(
     seconds: (performance.now() - started) / 1000,
     ratio: nw.digest.size ? result.size / nw.digest.size : 0,
     diffThreads: ahead?.threads ?? 1,
+    diffWorkerDied: ahead?.workerDied ?? false,
     stats: result.stats,
   };
 }

@@ -22,7 +22,7 @@ const create = (workers: string, patch: string, env: NodeJS.ProcessEnv = {}) =>
       encoding: 'utf8',
       env: { ...process.env, ALOFT_DIFF_WORKERS: workers, ...env },
     }),
-  ) as { diffThreads: number; stats: { diffed: number } };
+  ) as { diffThreads: number; diffWorkerDied: boolean; stats: { diffed: number } };
 
 describe('delta create on two threads (built CLI)', () => {
   beforeAll(() => {
@@ -46,6 +46,7 @@ describe('delta create on two threads (built CLI)', () => {
   it('diffs changed files on a worker and writes the same patch as one thread', () => {
     const two = create('1', join(tmp.dir, 'two.aloft'));
     expect(two.diffThreads).toBe(2);
+    expect(two.diffWorkerDied).toBe(false);
     expect(two.stats.diffed).toBe(3);
     expect(readFileSync(join(tmp.dir, 'two.aloft'))).toEqual(readFileSync(join(tmp.dir, 'one.aloft')));
     const out = join(tmp.dir, 'out.tar');
@@ -60,6 +61,7 @@ describe('delta create on two threads (built CLI)', () => {
     const died = create('1', join(tmp.dir, 'died.aloft'), { ALOFT_TEST_DIFF_WORKER_EXIT_AT: '1' });
     const seconds = (performance.now() - t0) / 1000;
     expect(died.stats.diffed).toBe(3);
+    expect(died.diffWorkerDied).toBe(true);
     expect(readFileSync(join(tmp.dir, 'died.aloft'))).toEqual(readFileSync(join(tmp.dir, 'one.aloft')));
     // A generous bound, far below the limit the old wait took (a few seconds here).
     expect(seconds).toBeLessThan(30);

@@ -182,8 +182,11 @@ export function stopDiffWorker(w: DiffWorker | undefined): void {
   void w.worker.terminate();
 }
 
-/** Diffs all pairs on this thread and the worker; false when the worker could not be used. */
-function diffOnTwoThreads(pairs: Pair[], w: DiffWorker): boolean {
+/**
+ * Diffs all pairs on this thread and the worker: 'both', or 'worker-died' when the worker died
+ * on the way and this thread diffed what it held; false when the worker could not be used.
+ */
+function diffOnTwoThreads(pairs: Pair[], w: DiffWorker): 'both' | 'worker-died' | false {
   const port1 = w.port;
   const results = new Map<number, BsdiffStreams>();
   const take = () => {
@@ -199,7 +202,11 @@ function diffOnTwoThreads(pairs: Pair[], w: DiffWorker): boolean {
     port1.postMessage(board);
     const started = performance.now();
     const keep = (i: number, s: BsdiffStreams) => results.set(i, s);
-    const gone = () => threadGone(w.thread);
+    let died = false;
+    const gone = () => {
+      died ||= threadGone(w.thread);
+      return died;
+    };
     // A worker that dies never says so to a thread blocked here: its thread's end is checked
     // whenever this thread waits (runTasks, below); past a generous bound without progress
     // (alive but stuck) this thread gives up and diffs everything itself.
@@ -223,7 +230,7 @@ function diffOnTwoThreads(pairs: Pair[], w: DiffWorker): boolean {
       Atomics.wait(board.ready, 0, seen, 100);
     }
     assemble(board, pairs, results);
-    return true;
+    return died ? 'worker-died' : 'both';
   } finally {
     stopDiffWorker(w);
   }
@@ -237,7 +244,7 @@ export function diffAhead(
   input: CreateInput,
   workers = defaultDiffWorkers(),
   started?: DiffWorker,
-): { port: DiffPort; threads: 1 | 2 } | undefined {
+): { port: DiffPort; threads: 1 | 2; workerDied: boolean } | undefined {
   let pairs: Pair[] | undefined;
   try {
     if (workers >= 1) pairs = plannedDiffs(input);
@@ -252,7 +259,8 @@ export function diffAhead(
   }
   const worker = started ?? startDiffWorker();
   // diffOnTwoThreads stops the worker when it is done.
-  const twoThreads = worker !== undefined && diffOnTwoThreads(pairs, worker);
+  const run = worker !== undefined && diffOnTwoThreads(pairs, worker);
+  const twoThreads = run !== false;
   if (!twoThreads) for (const p of pairs) p.streams = splitBsdiff(p.old, p.nw);
   const byLength = new Map<string, Pair[]>();
   for (const p of pairs) {
@@ -265,5 +273,5 @@ export function diffAhead(
       ?.find((p) => sameView(p.old, old) && sameView(p.nw, nw));
     return hit?.streams ?? splitBsdiff(old, nw);
   };
-  return { port, threads: twoThreads ? 2 : 1 };
+  return { port, threads: twoThreads ? 2 : 1, workerDied: run === 'worker-died' };
 }
