@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient } from '../docker/index.js';
@@ -10,7 +11,7 @@ import { runStream } from './run-stream.js';
 import { backendConformance } from './testing/conformance.js';
 import { ensureFixtureImages, LEFTPAD_IMAGE, TEST_CGI_IMAGE } from './testing/fixture-images.js';
 
-const SCOPE = `test.run.${process.pid}`;
+const SCOPE = `test.run.${process.pid}-${randomBytes(3).toString('hex')}`;
 
 async function leftovers(): Promise<number> {
   const list = await dockerClient().listContainers({

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BASE_IMAGES, dockerClient } from '../../docker/index.js';
@@ -27,38 +28,34 @@ export async function waitFor<T>(
 
 /** A busybox target that stops on SIGTERM at once (so `stop` needs no 10 s grace). */
 const OWNER_LABEL = 'io.aloft.chaos.test-owner';
+/** This run: pid to read in `docker ps`, random bytes because pids repeat across pid namespaces
+ * (CI in a container beside a developer), so a pid never tells whether another run is alive. */
+export const RUN_ID = `${process.pid}-${randomBytes(3).toString('hex')}`;
+/** Another run's target is taken as orphaned only when older than this (no chaos test runs so long). */
+const ORPHAN_AGE_S = 60 * 60;
 
 export async function startTarget(labels: Record<string, string>, name?: string): Promise<string> {
   const c = await dockerClient().createContainer({
     Image: BASE_IMAGES.busybox,
     Cmd: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'],
-    Labels: { [TEST_LABEL]: 'test', [OWNER_LABEL]: String(process.pid), ...labels },
+    Labels: { [TEST_LABEL]: 'test', [OWNER_LABEL]: RUN_ID, ...labels },
     ...(name ? { name } : {}),
   });
   await c.start();
   return c.id;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
- * Removes this process's test targets and those of test runs that died, with their injector
+ * Removes this run's test targets and those of runs older than ORPHAN_AGE_S, with their injector
  * sidecars; never those of another run still going (two runs may share one engine).
  */
 export async function removeTestContainers(): Promise<void> {
   const docker = dockerClient();
   const targets = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=test`] } });
-  const mine = targets.filter((c) => {
-    const owner = Number(c.Labels[OWNER_LABEL]);
-    return owner === process.pid || !Number.isInteger(owner) || !alive(owner);
-  });
+  const now = Date.now() / 1000;
+  // Another run's target goes only once it is older than any run (judged by the engine's clock of
+  // creation, never by a pid, which another pid namespace makes look dead while its run goes on).
+  const mine = targets.filter((c) => c.Labels[OWNER_LABEL] === RUN_ID || now - c.Created > ORPHAN_AGE_S);
   const ids = new Set(mine.map((c) => c.Id));
   const live = (await docker.listContainers({ all: true })).map((c) => c.Id);
   const injectors = await docker.listContainers({

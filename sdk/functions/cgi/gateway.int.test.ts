@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient } from '../../docker/index.js';
@@ -6,7 +7,7 @@ import { CGIT_IMAGE, ensureFixtureImages, TEST_CGI_IMAGE } from '../testing/fixt
 import { envOf, http } from '../testing/http.js';
 import { type Gateway, type GatewayOptions, startGateway } from './gateway.js';
 
-const NAME = `test-${process.pid}`;
+const NAME = `test-${process.pid}-${randomBytes(3).toString('hex')}`;
 const SCOPE = `gateway.${NAME}`;
 const logs: string[] = [];
 const open: Gateway[] = [];
