@@ -7,6 +7,7 @@ import { ensureInjectorImage } from './injector-image.js';
 import {
   buildEngine,
   type EngineProcess,
+  engineBuildDir,
   hasChain,
   helpers,
   inspect,
@@ -45,6 +46,7 @@ afterAll(async () => {
   for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
   await removeTestContainers();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  await rm(engineBuildDir(), { recursive: true, force: true });
 });
 
 describe('the engine restores what it broke, however it ends', () => {

@@ -131,10 +131,16 @@ export async function helpers(id: string): Promise<number> {
   return list.length;
 }
 
-/** Compiles `aloft chaos` to JS under node_modules/.cache (so packages resolve) for child processes. */
+/** This run's build folder: node_modules may be one folder shared by clones (a symlink), and two
+ * runs compiling into one folder at once could read each other's half-written files. */
+export const engineBuildDir = (): string =>
+  join(projectRoot(), 'node_modules', '.cache', `aloft-chaos-build-${RUN_ID}`);
+
+/** Compiles `aloft chaos` to JS under node_modules/.cache (so packages resolve) for child processes;
+ * remove engineBuildDir() afterwards. */
 export async function buildEngine(): Promise<string> {
   const root = projectRoot();
-  const out = join(root, 'node_modules', '.cache', 'aloft-chaos-build');
+  const out = engineBuildDir();
   const args = [
     'tsc',
     '--outDir',
